@@ -1,0 +1,1 @@
+"""The edge: HTTP (REST commands, GraphQL reads), the CLI, and the composition root."""

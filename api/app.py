@@ -1,0 +1,75 @@
+"""The FastAPI application: REST commands, GraphQL reads, health."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from api.bootstrap import MIGRATION_FOLDERS, Services
+from api.graphql import graphql_router
+from api.middleware import BodySizeLimit, RequestContext
+from api.problems import install_problem_handlers
+from api.routes import cases
+from infra.database import pending_migrations
+
+DESCRIPTION = """
+Event-sourced after-sales service. Commands are REST (`/api/v1/...`) and append immutable events;
+reads are GraphQL (`/graphql`) over read models, or replays of the events themselves.
+
+Every error is an RFC 9457 `application/problem+json` document naming the field at fault.
+Send `If-Match: <version>` to refuse a command if the case changed since you read it (409), and
+`Idempotency-Key: <key>` to retry a command safely (the first response comes back, nothing is appended).
+"""
+
+
+def create_app(services: Services, *, manage_lifecycle: bool = False) -> FastAPI:
+    """Build the app around already-built services; `manage_lifecycle` closes them at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if services.settings.run_projections:
+            services.projection_runner.start()
+        try:
+            yield
+        finally:
+            services.projection_runner.stop()
+            if manage_lifecycle:
+                services.close()
+
+    app = FastAPI(title="Aftersales Ledger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.services = services
+    install_problem_handlers(app)
+    app.include_router(cases.router)
+    app.include_router(graphql_router(services), prefix="/graphql", include_in_schema=False)
+
+    @app.get("/healthz", tags=["operations"], summary="The process is up")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz", tags=["operations"], summary="Database reachable, schema current, projections running"
+    )
+    def readyz(request: Request) -> Any:
+        checks = _readiness(services)
+        ready = all(checks.values())
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+    app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_body_bytes)
+    app.add_middleware(RequestContext)
+    return app
+
+
+def _readiness(services: Services) -> dict[str, bool]:
+    try:
+        schema_current = not pending_migrations(services.pool, MIGRATION_FOLDERS)
+        database = True
+    except Exception:
+        database = schema_current = False
+    return {
+        "database": database,
+        "schema_current": schema_current,
+        # The worker may run in another process (docker compose): judge it by its heartbeat.
+        "projections_running": database and services.projection_runner.is_alive(max_silence_seconds=10),
+    }

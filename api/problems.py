@@ -1,0 +1,132 @@
+"""Every error leaves as an RFC 9457 problem document naming what is wrong; no stack trace ever does."""
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from application.errors import CaseNotFound, IdempotencyKeyReused, NotAllowed, VersionConflict
+from domain.errors import CaseRuleViolation, InvalidValue
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_TYPE_BASE = "https://aftersales-ledger.dev/problems/"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with the field at fault where there is one."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    field: str | None = None
+    errors: list[FieldError] | None = None
+    request_id: str | None = None
+
+
+def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": PROBLEM_TYPE_BASE + kind, "title": title, "status": status, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+
+
+# (exception type, status, problem kind, title)
+_MAPPED: list[tuple[type[Exception], int, str, str]] = [
+    (CaseNotFound, 404, "not-found", "No such case"),
+    (NotAllowed, 403, "forbidden", "Your role does not allow this"),
+    (VersionConflict, 409, "version-conflict", "The case has changed"),
+    (IdempotencyKeyReused, 422, "idempotency-key-reused", "Idempotency-Key reused with another request"),
+    (CaseRuleViolation, 409, "case-rule", "Not allowed in the case's current state"),
+    (InvalidValue, 422, "invalid-value", "Invalid value"),
+]
+
+
+def _field(error: Exception) -> str | None:
+    return getattr(error, "field", None)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    # ("body", "contact", "name") reads better as "contact.name"; headers and path keep their place.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    for exc_type, status, kind, title in _MAPPED:
+
+        def handler(
+            request: Request, exc: Exception, status: int = status, kind: str = kind, title: str = title
+        ):
+            return problem(status, kind, title, str(exc), field=_field(exc), request_id=_request_id(request))
+
+        app.add_exception_handler(exc_type, handler)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "field": "body" if e["type"] == "json_invalid" else _location(tuple(e["loc"])),
+                "message": e["msg"],
+            }
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(
+            422,
+            "invalid-request",
+            "The request is not valid",
+            detail,
+            field=errors[0]["field"] if errors else None,
+            errors=errors,
+            request_id=_request_id(request),
+        )
+
+    @app.exception_handler(HTTPException)
+    def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        field = (exc.headers or {}).get("X-Problem-Field")
+        return problem(
+            exc.status_code,
+            f"http-{exc.status_code}",
+            _reason(exc.status_code),
+            str(exc.detail),
+            field=field,
+            request_id=_request_id(request),
+        )
+
+    @app.exception_handler(Exception)
+    def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        request_id = _request_id(request)
+        log.error("request.failed", exc_info=exc, request_id=request_id)
+        return problem(
+            500,
+            "internal",
+            "Internal error",
+            f"the server failed; quote request id {request_id} to support",
+            request_id=request_id,
+        )
+
+
+def _request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

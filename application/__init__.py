@@ -1,0 +1,1 @@
+"""Use cases: authorise the actor, load the aggregate, run the command, save with idempotency."""

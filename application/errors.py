@@ -1,0 +1,22 @@
+class ApplicationError(Exception):
+    """A command was refused before or around the domain; the API maps each kind to one status."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class CaseNotFound(ApplicationError):
+    pass
+
+
+class NotAllowed(ApplicationError):
+    """The actor's roles do not permit the command."""
+
+
+class VersionConflict(ApplicationError):
+    """The client's expected version is stale, or another command won the race."""
+
+
+class IdempotencyKeyReused(ApplicationError):
+    """The same idempotency key came back with a different request."""

@@ -1,0 +1,276 @@
+"""The case use cases: every command a client may send about a case."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from application.authorization import Command, authorise
+from application.errors import CaseNotFound, IdempotencyKeyReused, VersionConflict
+from application.ports import (
+    CaseNumberClaim,
+    CaseNumbers,
+    CaseNumberTaken,
+    Clock,
+    IdempotencyRecord,
+    IdempotencyRecords,
+    IdempotentRequest,
+)
+from application.transcodings import register_domain_transcodings
+from domain.actor import Actor, Role
+from domain.case import Case, CaseType, Channel, Contact, Customer, Outcome, ResolutionKind, Severity
+from domain.money import Money
+
+# Registrations race only for the next case number; a handful of retries covers any realistic burst.
+NUMBER_CLAIM_ATTEMPTS = 20
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sends the command, and what they promise about it."""
+
+    user_id: str
+    roles: frozenset[Role]
+    expected_version: int | None = None
+    idempotency: IdempotentRequest | None = None
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    id: UUID
+    number: str
+    version: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_response(self) -> dict[str, Any]:
+        return {"id": str(self.id), "number": self.number, "version": self.version, **self.extra}
+
+    @classmethod
+    def from_response(cls, response: dict[str, Any]) -> "CommandResult":
+        known = {"id", "number", "version"}
+        extra = {k: v for k, v in response.items() if k not in known}
+        return cls(UUID(response["id"]), response["number"], response["version"], extra)
+
+
+@dataclass(frozen=True)
+class Registration:
+    customer: Customer
+    contact: Contact
+    channel: Channel
+    case_type: CaseType
+    severity: Severity
+    product: str
+    shipment_refs: list[str]
+    batch_refs: list[str]
+    description: str
+    occurred_at: datetime | None = None
+
+
+# A command body: given the case, the acting user and the time, change the case (and maybe say more).
+CaseChange = Callable[[Case, Actor, datetime], dict[str, Any] | None]
+
+
+class CaseLedger(Application[UUID]):
+    """Registers cases and runs every later command on them."""
+
+    name = "Ledger"
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        *,
+        clock: Clock,
+        case_numbers: CaseNumbers,
+        idempotency_records: IdempotencyRecords,
+    ) -> None:
+        super().__init__(env)
+        self.clock = clock
+        self.case_numbers = case_numbers
+        self.idempotency_records = idempotency_records
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_domain_transcodings(transcoder)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def get_case(self, case_id: UUID, version: int | None = None) -> Case:
+        try:
+            case: Case = self.repository.get(case_id, version=version)
+        except AggregateNotFoundError:
+            raise CaseNotFound(f"no case with id {case_id}", field="id") from None
+        return case
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def register_case(self, caller: Caller, registration: Registration) -> CommandResult:
+        actor = authorise(Command.REGISTER, caller.user_id, caller.roles)
+        if replayed := self._replayed(caller):
+            return replayed
+        for _ in range(NUMBER_CLAIM_ATTEMPTS):
+            now = self.clock.now()
+            sequence = self.case_numbers.next_number(now.year)
+            case = Case.register(
+                number=f"AS-{now.year}-{sequence:06d}",
+                customer=registration.customer,
+                contact=registration.contact,
+                channel=registration.channel,
+                case_type=registration.case_type,
+                severity=registration.severity,
+                product=registration.product,
+                shipment_refs=registration.shipment_refs,
+                batch_refs=registration.batch_refs,
+                description=registration.description,
+                by=actor,
+                at=registration.occurred_at or now,
+                now=now,
+            )
+            try:
+                return self._save(case, caller, claim=CaseNumberClaim(now.year, sequence, case.id))
+            except CaseNumberTaken:
+                continue
+        raise VersionConflict("could not allocate a case number; too many registrations at once, retry")
+
+    def acknowledge(self, caller: Caller, case_id: UUID, at: datetime | None) -> CommandResult:
+        return self._change(
+            caller, Command.ACKNOWLEDGE, case_id, at, lambda c, a, t: c.acknowledge(a, t, self._now())
+        )
+
+    def assign(
+        self, caller: Caller, case_id: UUID, department: str, assignee: str, reason: str, at: datetime | None
+    ) -> CommandResult:
+        return self._change(
+            caller,
+            Command.ASSIGN,
+            case_id,
+            at,
+            lambda c, a, t: c.assign(department, assignee, reason, a, t, self._now()),
+        )
+
+    def add_note(self, caller: Caller, case_id: UUID, text: str, at: datetime | None) -> CommandResult:
+        return self._change(
+            caller, Command.ADD_NOTE, case_id, at, lambda c, a, t: c.add_note(text, a, t, self._now())
+        )
+
+    def propose_resolution(
+        self,
+        caller: Caller,
+        case_id: UUID,
+        kind: ResolutionKind,
+        amount: Money | None,
+        description: str,
+        at: datetime | None,
+    ) -> CommandResult:
+        def propose(case: Case, actor: Actor, when: datetime) -> dict[str, Any]:
+            return {"proposal": case.propose_resolution(kind, amount, description, actor, when, self._now())}
+
+        return self._change(caller, Command.PROPOSE_RESOLUTION, case_id, at, propose)
+
+    def accept_resolution(
+        self, caller: Caller, case_id: UUID, proposal: int, at: datetime | None
+    ) -> CommandResult:
+        return self._change(
+            caller,
+            Command.RECORD_CUSTOMER_ANSWER,
+            case_id,
+            at,
+            lambda c, a, t: c.accept_resolution(proposal, a, t, self._now()),
+        )
+
+    def reject_resolution(
+        self, caller: Caller, case_id: UUID, proposal: int, reason: str, at: datetime | None
+    ) -> CommandResult:
+        return self._change(
+            caller,
+            Command.RECORD_CUSTOMER_ANSWER,
+            case_id,
+            at,
+            lambda c, a, t: c.reject_resolution(proposal, reason, a, t, self._now()),
+        )
+
+    def mark_resolution_executed(
+        self, caller: Caller, case_id: UUID, details: str, at: datetime | None
+    ) -> CommandResult:
+        return self._change(
+            caller,
+            Command.MARK_RESOLUTION_EXECUTED,
+            case_id,
+            at,
+            lambda c, a, t: c.mark_resolution_executed(details, a, t, self._now()),
+        )
+
+    def close_case(
+        self, caller: Caller, case_id: UUID, outcome: Outcome, reason: str, at: datetime | None
+    ) -> CommandResult:
+        return self._change(
+            caller, Command.CLOSE, case_id, at, lambda c, a, t: c.close(outcome, reason, a, t, self._now())
+        )
+
+    def reopen(self, caller: Caller, case_id: UUID, reason: str, at: datetime | None) -> CommandResult:
+        return self._change(
+            caller, Command.REOPEN, case_id, at, lambda c, a, t: c.reopen(reason, a, t, self._now())
+        )
+
+    def withdraw(self, caller: Caller, case_id: UUID, reason: str, at: datetime | None) -> CommandResult:
+        return self._change(
+            caller, Command.WITHDRAW, case_id, at, lambda c, a, t: c.withdraw(reason, a, t, self._now())
+        )
+
+    # -- the one path every change takes ----------------------------------------------------
+
+    def _change(
+        self, caller: Caller, command: Command, case_id: UUID, at: datetime | None, change: CaseChange
+    ) -> CommandResult:
+        actor = authorise(command, caller.user_id, caller.roles)
+        if replayed := self._replayed(caller):
+            return replayed
+        case = self.get_case(case_id)
+        if caller.expected_version is not None and caller.expected_version != case.version:
+            raise VersionConflict(
+                f"the case is at version {case.version}, not {caller.expected_version}", field="If-Match"
+            )
+        extra = change(case, actor, at or self._now()) or {}
+        return self._save(case, caller, extra=extra)
+
+    def _save(
+        self,
+        case: Case,
+        caller: Caller,
+        claim: CaseNumberClaim | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> CommandResult:
+        result = CommandResult(case.id, case.number, case.version, extra or {})
+        record = None
+        if caller.idempotency is not None:
+            request = caller.idempotency
+            record = IdempotencyRecord(request.key, request.request_hash, result.as_response())
+        try:
+            self.save(case, idempotency=record, case_number=claim)
+        except IntegrityError:
+            # Either a retry of this very request committed first, or another command on the case did.
+            if replayed := self._replayed(caller):
+                return replayed
+            raise VersionConflict(
+                "another command changed the case at the same time; reload and retry"
+            ) from None
+        return result
+
+    def _replayed(self, caller: Caller) -> CommandResult | None:
+        request = caller.idempotency
+        if request is None:
+            return None
+        recorded = self.idempotency_records.find(request.key)
+        if recorded is None:
+            return None
+        if recorded.request_hash != request.request_hash:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was used with a different request", field="Idempotency-Key"
+            )
+        return CommandResult.from_response(recorded.response)
+
+    def _now(self) -> datetime:
+        return self.clock.now()

@@ -1,0 +1,55 @@
+"""What the use cases need from the outside world, as Protocols that infra implements."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class CaseNumbers(Protocol):
+    def next_number(self, year: int) -> int:
+        """The next human case number of the year; gap-free unless the database fails mid-command."""
+        ...
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """A client's promise that a retried request is the same request."""
+
+    key: str
+    request_hash: str
+
+
+@dataclass(frozen=True)
+class RecordedResponse:
+    request_hash: str
+    response: dict[str, Any]
+
+
+class IdempotencyRecords(Protocol):
+    def find(self, key: str) -> RecordedResponse | None: ...
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """Saved in the same transaction as the command's events, so a retry finds both or neither."""
+
+    key: str
+    request_hash: str
+    response: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CaseNumberClaim:
+    """Saved in the same transaction as the registration: a number exists only if its case does."""
+
+    year: int
+    sequence: int
+    case_id: Any
+
+
+class CaseNumberTaken(Exception):
+    """Another registration committed the same number first; register again with the next one."""

@@ -1,0 +1,20 @@
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Role(Enum):
+    SERVICE_AGENT = "service_agent"
+    ENGINEER = "engineer"
+    QC_INSPECTOR = "qc_inspector"
+    MANAGER = "manager"
+    AUDITOR = "auditor"
+    COMPLIANCE = "compliance"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something, and in which role they acted."""
+
+    user_id: str
+    role: Role

@@ -1,0 +1,449 @@
+"""The after-sales case: from registration to closure, for every case type.
+
+Public methods are commands: they check the rule and refuse with a `CaseRuleViolation`.
+Private `@event` methods only record, so that replaying an old history never fails on a rule
+that changed later.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.actor import Actor
+from domain.errors import CaseRuleViolation, InvalidValue
+from domain.money import Money
+
+# A field report may be typed in later, but nobody reports what has not happened yet;
+# the allowance covers clocks of phones and laptops that run a little fast.
+CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
+
+
+class CaseType(Enum):
+    QUALITY_OBJECTION = "quality_objection"
+    QUANTITY_OBJECTION = "quantity_objection"
+    DELIVERY_PROBLEM = "delivery_problem"
+    EQUIPMENT_FAULT = "equipment_fault"
+    TECHNICAL_CONSULTATION = "technical_consultation"
+    SERVICE_COMPLAINT = "service_complaint"
+    RETURN_REQUEST = "return_request"
+
+
+class Channel(Enum):
+    HOTLINE = "hotline"
+    ONLINE = "online"
+    EMAIL = "email"
+    ON_SITE = "on_site"
+
+
+class Severity(Enum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Status(Enum):
+    REGISTERED = "registered"
+    IN_PROGRESS = "in_progress"
+    RESOLUTION_PROPOSED = "resolution_proposed"
+    RESOLUTION_ACCEPTED = "resolution_accepted"
+    RESOLUTION_EXECUTED = "resolution_executed"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+FINISHED = frozenset({Status.CLOSED, Status.WITHDRAWN})
+
+
+class ResolutionKind(Enum):
+    PRICE_REDUCTION = "price_reduction"
+    REPLACEMENT = "replacement"
+    COMPENSATION = "compensation"
+    RETURN_REFUND = "return_refund"
+    REPAIR = "repair"
+    ADVICE_ONLY = "advice_only"
+
+
+# Kinds that pay the customer money cannot be proposed without saying how much.
+KINDS_NEEDING_AMOUNT = frozenset(
+    {ResolutionKind.PRICE_REDUCTION, ResolutionKind.COMPENSATION, ResolutionKind.RETURN_REFUND}
+)
+
+
+class Outcome(Enum):
+    RESOLVED = "resolved"
+    UNFOUNDED = "unfounded"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class Customer:
+    """The customer organisation; company data, not personal data."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The customer's person to talk to: personal data, never logged."""
+
+    name: str
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Proposal:
+    number: int
+    kind: ResolutionKind
+    amount: Money | None
+    description: str
+
+
+class Case(Aggregate):
+    """A customer's complaint, objection or request, and everything done about it."""
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        number: str,
+        customer: Customer,
+        contact: Contact,
+        channel: Channel,
+        case_type: CaseType,
+        severity: Severity,
+        product: str,
+        shipment_refs: list[str],
+        batch_refs: list[str],
+        description: str,
+        by: Actor,
+        at: datetime,
+        now: datetime,
+    ) -> "Case":
+        _require_text(description, "description")
+        _require_text(product, "product")
+        _require_text(customer.id, "customer.id")
+        _require_text(contact.name, "contact.name")
+        _require_past(at, now)
+        return cls(
+            number=number,
+            customer=customer,
+            contact=contact,
+            channel=channel,
+            case_type=case_type,
+            severity=severity,
+            product=product,
+            shipment_refs=list(shipment_refs),
+            batch_refs=list(batch_refs),
+            description=description,
+            actor=by,
+            occurred_at=at,
+        )
+
+    @event("Registered")
+    def __init__(
+        self,
+        number: str,
+        customer: Customer,
+        contact: Contact,
+        channel: Channel,
+        case_type: CaseType,
+        severity: Severity,
+        product: str,
+        shipment_refs: list[str],
+        batch_refs: list[str],
+        description: str,
+        actor: Actor,
+        occurred_at: datetime,
+    ) -> None:
+        self.number = number
+        self.customer = customer
+        self.contact = contact
+        self.channel = channel
+        self.case_type = case_type
+        self.severity = severity
+        self.product = product
+        self.shipment_refs = shipment_refs
+        self.batch_refs = batch_refs
+        self.description = description
+        self.registered_by = actor
+        self.opened_at = occurred_at
+        self.status = Status.REGISTERED
+        self.acknowledged_at: datetime | None = None
+        self.department: str | None = None
+        self.assignee: str | None = None
+        self.proposals: list[Proposal] = []
+        self.accepted_proposal: int | None = None
+        self.outcome: Outcome | None = None
+        self.closed_at: datetime | None = None
+        self.notes_count = 0
+        self.reopen_count = 0
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def acknowledge(self, by: Actor, at: datetime, now: datetime) -> None:
+        self._require_open()
+        if self.status is not Status.REGISTERED:
+            raise CaseRuleViolation("the case has already been acknowledged")
+        self._require_occurred(at, now)
+        self._acknowledged(actor=by, occurred_at=at)
+
+    def assign(
+        self, department: str, assignee: str, reason: str, by: Actor, at: datetime, now: datetime
+    ) -> None:
+        self._require_open()
+        _require_text(department, "department")
+        _require_text(assignee, "assignee")
+        self._require_occurred(at, now)
+        if self.assignee is None:
+            self._assigned(department=department, assignee=assignee, actor=by, occurred_at=at)
+            return
+        if (department, assignee) == (self.department, self.assignee):
+            raise CaseRuleViolation(f"the case is already assigned to {assignee} in {department}")
+        _require_text(reason, "reason", "a reassignment needs a reason")
+        self._reassigned(
+            department=department,
+            assignee=assignee,
+            previous_department=self.department,
+            previous_assignee=self.assignee,
+            reason=reason,
+            actor=by,
+            occurred_at=at,
+        )
+
+    def add_note(self, text: str, by: Actor, at: datetime, now: datetime) -> None:
+        self._require_open()
+        _require_text(text, "text")
+        self._require_occurred(at, now)
+        self._note_added(text=text, actor=by, occurred_at=at)
+
+    def propose_resolution(
+        self,
+        kind: ResolutionKind,
+        amount: Money | None,
+        description: str,
+        by: Actor,
+        at: datetime,
+        now: datetime,
+    ) -> int:
+        """Record a resolution offered to the customer; returns the proposal's number."""
+        self._require_open()
+        if self.status is Status.REGISTERED:
+            raise CaseRuleViolation("acknowledge the case before proposing a resolution")
+        if self.status is Status.RESOLUTION_PROPOSED:
+            raise CaseRuleViolation(
+                f"proposal {self.proposals[-1].number} still awaits the customer's answer"
+            )
+        if self.status in (Status.RESOLUTION_ACCEPTED, Status.RESOLUTION_EXECUTED):
+            raise CaseRuleViolation("the customer has already accepted a resolution")
+        _check_amount(kind, amount)
+        _require_text(description, "description")
+        self._require_occurred(at, now)
+        number = len(self.proposals) + 1
+        self._resolution_proposed(
+            proposal=number, kind=kind, amount=amount, description=description, actor=by, occurred_at=at
+        )
+        return number
+
+    def accept_resolution(self, proposal: int, by: Actor, at: datetime, now: datetime) -> None:
+        self._require_pending(proposal)
+        self._require_occurred(at, now)
+        self._resolution_accepted(proposal=proposal, actor=by, occurred_at=at)
+
+    def reject_resolution(self, proposal: int, reason: str, by: Actor, at: datetime, now: datetime) -> None:
+        self._require_pending(proposal)
+        _require_text(reason, "reason", "a rejection needs the customer's reason")
+        self._require_occurred(at, now)
+        self._resolution_rejected(proposal=proposal, reason=reason, actor=by, occurred_at=at)
+
+    def mark_resolution_executed(self, details: str, by: Actor, at: datetime, now: datetime) -> None:
+        self._require_open()
+        if self.status is not Status.RESOLUTION_ACCEPTED:
+            raise CaseRuleViolation("only an accepted resolution can be executed")
+        _require_text(details, "details")
+        self._require_occurred(at, now)
+        self._resolution_executed(proposal=self.accepted_proposal, details=details, actor=by, occurred_at=at)
+
+    def close(self, outcome: Outcome, reason: str, by: Actor, at: datetime, now: datetime) -> None:
+        self._require_open()
+        if self.status is Status.RESOLUTION_ACCEPTED:
+            raise CaseRuleViolation("the accepted resolution has not been executed yet")
+        if self.status is Status.RESOLUTION_PROPOSED:
+            raise CaseRuleViolation("a resolution proposal still awaits the customer's answer")
+        if outcome is Outcome.RESOLVED and self.status is not Status.RESOLUTION_EXECUTED:
+            raise CaseRuleViolation("a case is closed as resolved only after its resolution is executed")
+        if outcome is not Outcome.RESOLVED and self.status is Status.RESOLUTION_EXECUTED:
+            raise CaseRuleViolation("a case whose resolution was executed closes as resolved")
+        if outcome is not Outcome.RESOLVED:
+            _require_text(reason, "reason", f"closing a case as {outcome.value} needs a reason")
+        self._require_occurred(at, now)
+        self._closed(outcome=outcome, reason=reason, actor=by, occurred_at=at)
+
+    def reopen(self, reason: str, by: Actor, at: datetime, now: datetime) -> None:
+        if self.status not in FINISHED:
+            raise CaseRuleViolation("only a closed or withdrawn case can be reopened")
+        _require_text(reason, "reason", "reopening a case needs a reason")
+        self._require_occurred(at, now)
+        self._reopened(reason=reason, actor=by, occurred_at=at)
+
+    def withdraw(self, reason: str, by: Actor, at: datetime, now: datetime) -> None:
+        self._require_open()
+        _require_text(reason, "reason", "a withdrawal needs the customer's reason")
+        self._require_occurred(at, now)
+        self._withdrawn(reason=reason, actor=by, occurred_at=at)
+
+    # -- guards ---------------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in FINISHED
+
+    def _require_open(self) -> None:
+        if not self.is_open:
+            raise CaseRuleViolation(f"the case is {self.status.value}; only reopening it is allowed")
+
+    def _require_pending(self, proposal: int) -> None:
+        self._require_open()
+        if self.status is not Status.RESOLUTION_PROPOSED:
+            raise CaseRuleViolation("no resolution proposal awaits the customer's answer")
+        pending = self.proposals[-1].number
+        if proposal != pending:
+            raise CaseRuleViolation(
+                f"proposal {proposal} is not the one awaiting an answer ({pending})", "proposal"
+            )
+
+    def _require_occurred(self, at: datetime, now: datetime) -> None:
+        _require_past(at, now)
+        if at < self.opened_at:
+            raise InvalidValue("occurred_at is earlier than the case's registration", field="occurred_at")
+
+    # -- events: they record, they never refuse ------------------------------------------------
+
+    @event("Acknowledged")
+    def _acknowledged(self, actor: Actor, occurred_at: datetime) -> None:
+        self.status = Status.IN_PROGRESS
+        self.acknowledged_at = occurred_at
+
+    @event("Assigned")
+    def _assigned(self, department: str, assignee: str, actor: Actor, occurred_at: datetime) -> None:
+        self.department = department
+        self.assignee = assignee
+
+    @event("Reassigned")
+    def _reassigned(
+        self,
+        department: str,
+        assignee: str,
+        previous_department: str | None,
+        previous_assignee: str | None,
+        reason: str,
+        actor: Actor,
+        occurred_at: datetime,
+    ) -> None:
+        self.department = department
+        self.assignee = assignee
+
+    @event("NoteAdded")
+    def _note_added(self, text: str, actor: Actor, occurred_at: datetime) -> None:
+        self.notes_count += 1
+
+    @event("ResolutionProposed")
+    def _resolution_proposed(
+        self,
+        proposal: int,
+        kind: ResolutionKind,
+        amount: Money | None,
+        description: str,
+        actor: Actor,
+        occurred_at: datetime,
+    ) -> None:
+        self.proposals.append(Proposal(proposal, kind, amount, description))
+        self.status = Status.RESOLUTION_PROPOSED
+
+    @event("ResolutionAccepted")
+    def _resolution_accepted(self, proposal: int, actor: Actor, occurred_at: datetime) -> None:
+        self.accepted_proposal = proposal
+        self.status = Status.RESOLUTION_ACCEPTED
+
+    @event("ResolutionRejected")
+    def _resolution_rejected(self, proposal: int, reason: str, actor: Actor, occurred_at: datetime) -> None:
+        self.status = Status.IN_PROGRESS
+
+    @event("ResolutionExecuted")
+    def _resolution_executed(
+        self, proposal: int | None, details: str, actor: Actor, occurred_at: datetime
+    ) -> None:
+        self.status = Status.RESOLUTION_EXECUTED
+
+    @event("Closed")
+    def _closed(self, outcome: Outcome, reason: str, actor: Actor, occurred_at: datetime) -> None:
+        self.status = Status.CLOSED
+        self.outcome = outcome
+        self.closed_at = occurred_at
+
+    @event("Reopened")
+    def _reopened(self, reason: str, actor: Actor, occurred_at: datetime) -> None:
+        self.status = Status.IN_PROGRESS
+        self.outcome = None
+        self.closed_at = None
+        self.accepted_proposal = None
+        self.reopen_count += 1
+
+    @event("Withdrawn")
+    def _withdrawn(self, reason: str, actor: Actor, occurred_at: datetime) -> None:
+        self.status = Status.WITHDRAWN
+        self.closed_at = occurred_at
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """The case as a plain mapping: what an auditor sees after each event of a replay."""
+        return {
+            "number": self.number,
+            "status": self.status.value,
+            "case_type": self.case_type.value,
+            "severity": self.severity.value,
+            "channel": self.channel.value,
+            "customer_id": self.customer.id,
+            "customer_name": self.customer.name,
+            "product": self.product,
+            "shipment_refs": list(self.shipment_refs),
+            "batch_refs": list(self.batch_refs),
+            "description": self.description,
+            "opened_at": self.opened_at,
+            "acknowledged_at": self.acknowledged_at,
+            "department": self.department,
+            "assignee": self.assignee,
+            "proposals": len(self.proposals),
+            "accepted_proposal": self.accepted_proposal,
+            "outcome": self.outcome.value if self.outcome else None,
+            "closed_at": self.closed_at,
+            "notes": self.notes_count,
+            "reopened": self.reopen_count,
+        }
+
+
+def _require_text(value: str, field: str, message: str | None = None) -> None:
+    if not value or not value.strip():
+        raise InvalidValue(message or f"{field} must not be blank", field=field)
+
+
+def _require_past(at: datetime, now: datetime) -> None:
+    if at.tzinfo is None:
+        raise InvalidValue("occurred_at must carry a time zone", field="occurred_at")
+    if at > now + CLOCK_SKEW_ALLOWANCE:
+        raise InvalidValue("occurred_at lies in the future", field="occurred_at")
+
+
+def _check_amount(kind: ResolutionKind, amount: Money | None) -> None:
+    if kind in KINDS_NEEDING_AMOUNT and amount is None:
+        raise InvalidValue(f"a {kind.value} proposal needs an amount", field="amount")
+    if kind is ResolutionKind.ADVICE_ONLY and amount is not None:
+        raise InvalidValue("advice carries no amount", field="amount")
+    if amount is not None and amount.amount <= 0:
+        raise InvalidValue("amount must be greater than zero", field="amount")
