@@ -9,7 +9,7 @@ import structlog
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import problem
+from api.problems import internal_error, problem
 
 log = structlog.get_logger("api.request")
 
@@ -32,16 +32,23 @@ class RequestContext:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
+        status_sent = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, status_sent
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, status_sent = message["status"], True
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as error:
+            # Handled here, inside the request context, so the 500 carries the request id too.
+            log.error("request.failed", request_id=request_id, exc_info=error)
+            if status_sent:
+                raise
+            await internal_error(request_id)(scope, receive, send_with_id)
         finally:
             log.info(
                 "request",

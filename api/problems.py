@@ -106,17 +106,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             request_id=_request_id(request),
         )
 
-    @app.exception_handler(Exception)
-    def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        request_id = _request_id(request)
-        log.error("request.failed", exc_info=exc, request_id=request_id)
-        return problem(
-            500,
-            "internal",
-            "Internal error",
-            f"the server failed; quote request id {request_id} to support",
-            request_id=request_id,
-        )
+
+def internal_error(request_id: str) -> JSONResponse:
+    """The only thing a client learns of a server failure: that it happened, and the id to quote."""
+    return problem(
+        500,
+        "internal",
+        "Internal error",
+        f"the server failed; quote request id {request_id} to support",
+        request_id=request_id,
+    )
 
 
 def _request_id(request: Request) -> str | None:

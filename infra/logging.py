@@ -6,7 +6,8 @@ import sys
 import structlog
 
 
-def configure_logging(level: str = "info") -> None:
+def configure_logging(level: str = "info", *, cache_loggers: bool = True) -> None:
+    """Tests pass cache_loggers=False so that structlog's capture_logs sees every logger."""
     numeric = logging.getLevelName(level.upper())
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=numeric)
     structlog.configure(
@@ -19,5 +20,5 @@ def configure_logging(level: str = "info") -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=cache_loggers,
     )

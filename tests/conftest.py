@@ -27,7 +27,7 @@ TEMPLATE = "aftersales_test_template"
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
     """An admin URL of the session's PostgreSQL server."""
-    configure_logging("warning")
+    configure_logging("info", cache_loggers=False)
     external = os.environ.get("AFTERSALES_TEST_DATABASE_URL")
     if external:
         yield external
