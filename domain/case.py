@@ -293,6 +293,8 @@ class Case(Aggregate):
 
     def withdraw(self, reason: str, by: Actor, at: datetime, now: datetime) -> None:
         self._require_open()
+        if self.status is Status.RESOLUTION_EXECUTED:
+            raise CaseRuleViolation("the resolution has been carried out; close the case instead")
         _require_text(reason, "reason", "a withdrawal needs the customer's reason")
         self._require_occurred(at, now)
         self._withdrawn(reason=reason, actor=by, occurred_at=at)
@@ -388,7 +390,8 @@ class Case(Aggregate):
 
     @event("Reopened")
     def _reopened(self, reason: str, actor: Actor, occurred_at: datetime) -> None:
-        self.status = Status.IN_PROGRESS
+        # A case withdrawn before anyone acknowledged it still awaits its acknowledgement.
+        self.status = Status.IN_PROGRESS if self.acknowledged_at else Status.REGISTERED
         self.outcome = None
         self.closed_at = None
         self.accepted_proposal = None

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from domain.errors import InvalidValue
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,9 @@ class Money:
     currency: str
 
     def __post_init__(self) -> None:
-        if not _CURRENCY.match(self.currency):
+        if not isinstance(self.amount, Decimal):
+            raise InvalidValue("amount must be a Decimal, never a float", field="amount")
+        if not _CURRENCY.fullmatch(self.currency):
             raise InvalidValue("currency must be an ISO 4217 code such as CNY", field="currency")
         if not self.amount.is_finite():
             raise InvalidValue("amount must be a finite number", field="amount")

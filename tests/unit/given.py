@@ -1,0 +1,139 @@
+"""Given/when/then for the Case aggregate: given these past events, when this command, then these events.
+
+`given(acknowledged(), proposed())` registers a case and runs the steps one minute apart; the events
+they record are the past. `when(case, command)` runs one command and returns only the new events.
+"""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from eventsourcing.domain import DomainEvent
+
+from domain.actor import Actor, Role
+from domain.case import (
+    Case,
+    CaseType,
+    Channel,
+    Contact,
+    Customer,
+    Outcome,
+    ResolutionKind,
+    Severity,
+)
+from domain.money import Money
+
+CHINA = timezone(timedelta(hours=8))
+REGISTERED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=CHINA)
+# Every given step happens within the first hour; the command under test happens after them.
+LATER = REGISTERED_AT + timedelta(hours=2)
+NOW = REGISTERED_AT + timedelta(days=1)
+
+AGENT = Actor("agent-1", Role.SERVICE_AGENT)
+MANAGER = Actor("manager-1", Role.MANAGER)
+CNY_1200 = Money(Decimal("1200.5000"), "CNY")
+
+Step = Callable[[Case, datetime], Any]
+Command = Callable[[Case], Any]
+
+
+def register(**overrides: Any) -> Case:
+    """A valid registration of a coal calorific-value objection, with any argument overridden."""
+    arguments: dict[str, Any] = {
+        "number": "AS-2026-000042",
+        "customer": Customer("CUST-0042", "Jiangsu Huadian Power"),
+        "contact": Contact("Wang Lei", phone="+86 138 0000 0042"),
+        "channel": Channel.HOTLINE,
+        "case_type": CaseType.QUALITY_OBJECTION,
+        "severity": Severity.HIGH,
+        "product": "Thermal coal Q5500",
+        "shipment_refs": ["SHP-2026-0815"],
+        "batch_refs": ["B-0815-01"],
+        "description": "Qnet,ar measured 5,120 kcal/kg against 5,500 contracted.",
+        "by": AGENT,
+        "at": REGISTERED_AT,
+        "now": NOW,
+    }
+    arguments.update(overrides)
+    return Case.register(**arguments)
+
+
+def history(*steps: Step) -> Case:
+    """A registered case after the steps, one minute apart; its events are still pending."""
+    case = register()
+    for minute, step in enumerate(steps, start=1):
+        step(case, REGISTERED_AT + timedelta(minutes=minute))
+    return case
+
+
+def given(*steps: Step) -> Case:
+    """A registered case after the steps, with every event so far already recorded (the past)."""
+    case = history(*steps)
+    case.collect_events()
+    return case
+
+
+def when(case: Case, command: Command) -> list[DomainEvent]:
+    """The events that the command records, and only those."""
+    command(case)
+    return list(case.collect_events())
+
+
+def replay(events: list[DomainEvent]) -> Case:
+    """The case rebuilt from its recorded events alone, as the repository does."""
+    case: Case | None = None
+    for recorded in events:
+        case = recorded.mutate(case)
+    assert case is not None, "a history starts with a registration"
+    return case
+
+
+def names(events: list[DomainEvent]) -> list[str]:
+    return [type(event).__name__ for event in events]
+
+
+# -- past events, as steps -----------------------------------------------------------------------
+
+
+def acknowledged() -> Step:
+    return lambda case, at: case.acknowledge(AGENT, at, NOW)
+
+
+def assigned(department: str = "QC lab", assignee: str = "li.qc", reason: str = "") -> Step:
+    return lambda case, at: case.assign(department, assignee, reason, MANAGER, at, NOW)
+
+
+def noted(text: str = "Customer sent the lab report by e-mail.") -> Step:
+    return lambda case, at: case.add_note(text, AGENT, at, NOW)
+
+
+def proposed(kind: ResolutionKind = ResolutionKind.PRICE_REDUCTION, amount: Money | None = CNY_1200) -> Step:
+    return lambda case, at: case.propose_resolution(kind, amount, "Price cut per contract", AGENT, at, NOW)
+
+
+def accepted() -> Step:
+    return lambda case, at: case.accept_resolution(case.proposals[-1].number, AGENT, at, NOW)
+
+
+def rejected() -> Step:
+    return lambda case, at: case.reject_resolution(case.proposals[-1].number, "Too little", AGENT, at, NOW)
+
+
+def executed() -> Step:
+    return lambda case, at: case.mark_resolution_executed("Credit note CN-7 issued", AGENT, at, NOW)
+
+
+def closed(outcome: Outcome = Outcome.RESOLVED, reason: str = "") -> Step:
+    return lambda case, at: case.close(outcome, reason, AGENT, at, NOW)
+
+
+def withdrawn() -> Step:
+    return lambda case, at: case.withdraw("Customer found a dosing error", AGENT, at, NOW)
+
+
+def reopened() -> Step:
+    return lambda case, at: case.reopen("Customer disputes the credit", MANAGER, at, NOW)
+
+
+RESOLVED = (acknowledged(), proposed(), accepted(), executed(), closed())

@@ -1,0 +1,96 @@
+"""Who may run which command: the table, written out here as the business states it."""
+
+import pytest
+
+from application.authorization import Command, authorise
+from application.errors import NotAllowed
+from domain.actor import Actor, Role
+
+AGENT, ENGINEER, QC, MANAGER, AUDITOR, COMPLIANCE, ADMIN = (
+    Role.SERVICE_AGENT,
+    Role.ENGINEER,
+    Role.QC_INSPECTOR,
+    Role.MANAGER,
+    Role.AUDITOR,
+    Role.COMPLIANCE,
+    Role.ADMIN,
+)
+
+# Auditors and compliance officers read and export; they never change a case.
+# Reopening undoes a closure the customer was told about, so only a manager (or admin) decides it.
+MAY_RUN: dict[Command, set[Role]] = {
+    Command.REGISTER: {AGENT, ENGINEER, MANAGER, ADMIN},
+    Command.ACKNOWLEDGE: {AGENT, ENGINEER, MANAGER, ADMIN},
+    Command.ASSIGN: {AGENT, MANAGER, ADMIN},
+    Command.ADD_NOTE: {AGENT, ENGINEER, QC, MANAGER, ADMIN},
+    Command.PROPOSE_RESOLUTION: {AGENT, ENGINEER, MANAGER, ADMIN},
+    Command.RECORD_CUSTOMER_ANSWER: {AGENT, MANAGER, ADMIN},
+    Command.MARK_RESOLUTION_EXECUTED: {AGENT, MANAGER, ADMIN},
+    Command.CLOSE: {AGENT, MANAGER, ADMIN},
+    Command.REOPEN: {MANAGER, ADMIN},
+    Command.WITHDRAW: {AGENT, MANAGER, ADMIN},
+}
+
+EVERY_PAIR = [(command, role) for command in Command for role in Role]
+
+
+def test_the_table_covers_every_command() -> None:
+    assert set(MAY_RUN) == set(Command)
+
+
+@pytest.mark.parametrize(("command", "role"), EVERY_PAIR, ids=[f"{c.value}-{r.value}" for c, r in EVERY_PAIR])
+def test_a_single_role_user_may_run_exactly_the_commands_of_their_role(command: Command, role: Role) -> None:
+    if role in MAY_RUN[command]:
+        assert authorise(command, "user-1", frozenset({role})) == Actor("user-1", role)
+    else:
+        with pytest.raises(NotAllowed, match=f"^{command.value} needs one of the roles: "):
+            authorise(command, "user-1", frozenset({role}))
+
+
+@pytest.mark.parametrize("command", list(Command), ids=[c.value for c in Command])
+def test_auditors_and_compliance_officers_never_change_a_case(command: Command) -> None:
+    with pytest.raises(NotAllowed):
+        authorise(command, "watcher-1", frozenset({AUDITOR, COMPLIANCE}))
+
+
+@pytest.mark.parametrize(
+    ("command", "roles", "acting_role"),
+    [
+        (Command.CLOSE, {AUDITOR, AGENT}, AGENT),
+        (Command.REOPEN, {AGENT, MANAGER}, MANAGER),
+        (Command.REOPEN, {COMPLIANCE, ENGINEER, ADMIN}, ADMIN),
+        (Command.ADD_NOTE, {QC, AUDITOR}, QC),
+        (Command.PROPOSE_RESOLUTION, {ENGINEER, QC}, ENGINEER),
+    ],
+    ids=[
+        "auditor+agent closes",
+        "agent+manager reopens",
+        "admin among others",
+        "qc notes",
+        "engineer proposes",
+    ],
+)
+def test_a_user_with_several_roles_acts_in_one_that_allows_the_command(
+    command: Command, roles: set[Role], acting_role: Role
+) -> None:
+    actor = authorise(command, "multi-1", frozenset(roles))
+
+    assert actor == Actor("multi-1", acting_role)
+
+
+@pytest.mark.parametrize(
+    ("command", "roles", "needed"),
+    [
+        (Command.REOPEN, {AGENT, ENGINEER, QC}, "admin, manager"),
+        (Command.ASSIGN, {ENGINEER}, "admin, manager, service_agent"),
+        (Command.ADD_NOTE, set(), "admin, engineer, manager, qc_inspector, service_agent"),
+    ],
+    ids=["reopen", "assign", "no roles at all"],
+)
+def test_a_refusal_names_the_roles_that_would_be_allowed(
+    command: Command, roles: set[Role], needed: str
+) -> None:
+    with pytest.raises(NotAllowed) as refused:
+        authorise(command, "user-1", frozenset(roles))
+
+    assert str(refused.value) == f"{command.value} needs one of the roles: {needed}"
