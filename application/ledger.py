@@ -1,6 +1,6 @@
 """The case use cases: every command a client may send about a case."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -70,6 +70,13 @@ class Registration:
     occurred_at: datetime | None = None
 
 
+def _replay(case: Any, events: Iterable[Any]) -> Any:
+    # The library's default projector checks a runtime Protocol per event, most of a long replay's cost.
+    for event in events:
+        case = event.mutate(case)
+    return case
+
+
 # A command body: given the case, the acting user and the time, change the case (and maybe say more).
 CaseChange = Callable[[Case, Actor, datetime], dict[str, Any] | None]
 
@@ -100,7 +107,7 @@ class CaseLedger(Application[UUID]):
 
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:
         try:
-            case: Case = self.repository.get(case_id, version=version)
+            case: Case = self.repository.get(case_id, version=version, projector_func=_replay)
         except AggregateNotFoundError:
             raise CaseNotFound(f"no case with id {case_id}", field="id") from None
         return case
