@@ -1,5 +1,6 @@
 """The case use cases: every command a client may send about a case."""
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -98,6 +99,7 @@ class CaseLedger(Application[UUID]):
         self.clock = clock
         self.case_numbers = case_numbers
         self.idempotency_records = idempotency_records
+        self._registering = threading.Lock()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -118,6 +120,12 @@ class CaseLedger(Application[UUID]):
         actor = authorise(Command.REGISTER, caller.user_id, caller.roles)
         if replayed := self._replayed(caller):
             return replayed
+        # Appends are serialised by the event table's lock anyway; taking turns inside the process
+        # first means registrations of one process never race for a number, only those of replicas.
+        with self._registering:
+            return self._register(caller, registration, actor)
+
+    def _register(self, caller: Caller, registration: Registration, actor: Actor) -> CommandResult:
         for _ in range(NUMBER_CLAIM_ATTEMPTS):
             now = self.clock.now()
             sequence = self.case_numbers.next_number(now.year)

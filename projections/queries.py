@@ -1,0 +1,205 @@
+"""Reading the case read models: what the GraphQL API asks of `case_summaries` and `case_timeline`."""
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+from psycopg.rows import class_row
+from psycopg_pool import ConnectionPool
+
+from domain.case import Case
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """The latest state of one case, as the projection last wrote it."""
+
+    id: UUID
+    number: str
+    status: str
+    case_type: str
+    severity: str
+    channel: str
+    customer_id: str
+    customer_name: str
+    product: str
+    registered_by: str
+    department: str | None
+    assignee: str | None
+    latest_proposal: int | None
+    accepted_proposal: int | None
+    outcome: str | None
+    opened_at: datetime
+    acknowledged_at: datetime | None
+    closed_at: datetime | None
+    version: int
+    last_event_at: datetime
+
+    @classmethod
+    def of_case(cls, case: Case) -> "CaseSummary":
+        """A replayed case in the read model's shape, so that both read paths answer alike."""
+        state = case.state()
+        return cls(
+            id=case.id,
+            number=case.number,
+            status=state["status"],
+            case_type=state["case_type"],
+            severity=state["severity"],
+            channel=state["channel"],
+            customer_id=case.customer.id,
+            customer_name=case.customer.name,
+            product=case.product,
+            registered_by=case.registered_by.user_id,
+            department=case.department,
+            assignee=case.assignee,
+            latest_proposal=case.proposals[-1].number if case.proposals else None,
+            accepted_proposal=case.accepted_proposal,
+            outcome=state["outcome"],
+            opened_at=case.opened_at,
+            acknowledged_at=case.acknowledged_at,
+            closed_at=case.closed_at,
+            version=case.version,
+            last_event_at=case.modified_on,
+        )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    case_id: UUID
+    version: int
+    event_type: str
+    actor_id: str
+    actor_role: str
+    occurred_at: datetime
+    recorded_at: datetime
+    summary: str
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Conditions a listed case must meet; None means any. `opened_to` is exclusive."""
+
+    status: str | None = None
+    case_type: str | None = None
+    customer_id: str | None = None
+    assignee: str | None = None
+    opened_from: datetime | None = None
+    opened_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PageKey:
+    """Where a page of the case list ends: the list is ordered by opened_at, newest first, then id."""
+
+    opened_at: datetime
+    id: UUID
+
+    @classmethod
+    def after(cls, summary: "CaseSummary") -> "PageKey":
+        return cls(summary.opened_at, summary.id)
+
+    def to_cursor(self) -> str:
+        """An opaque cursor; clients pass it back and never look inside."""
+        return base64.urlsafe_b64encode(f"{self.opened_at.isoformat()}|{self.id}".encode()).decode()
+
+    @classmethod
+    def from_cursor(cls, cursor: str) -> "PageKey":
+        """The key a cursor stands for; ValueError if it is not one `to_cursor` made."""
+        try:
+            opened_at, case_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+            return cls(datetime.fromisoformat(opened_at), UUID(case_id))
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise ValueError("not a cursor of the case list") from None
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: list[CaseSummary]
+    has_next_page: bool
+
+
+_SUMMARY = sql.SQL(
+    "SELECT id, number, status, case_type, severity, channel, customer_id, customer_name, product,"
+    " registered_by, department, assignee, latest_proposal, accepted_proposal, outcome, opened_at,"
+    " acknowledged_at, closed_at, version, last_event_at FROM case_summaries"
+)
+
+
+def case_by_id(pool: ConnectionPool, case_id: UUID) -> CaseSummary | None:
+    return _one(pool, _SUMMARY + sql.SQL(" WHERE id = %s"), case_id)
+
+
+def case_by_number(pool: ConnectionPool, number: str) -> CaseSummary | None:
+    return _one(pool, _SUMMARY + sql.SQL(" WHERE number = %s"), number)
+
+
+def list_cases(pool: ConnectionPool, where: CaseFilter, first: int, after: PageKey | None) -> CasePage:
+    """Up to `first` cases meeting `where`, after `after`, newest first."""
+    conditions, params = _conditions(where)
+    if after is not None:
+        conditions.append(sql.SQL("(opened_at, id) < (%s, %s)"))
+        params.extend((after.opened_at, after.id))
+    query = _SUMMARY + _where(conditions) + sql.SQL(" ORDER BY opened_at DESC, id DESC LIMIT %s")
+    # One row more than asked tells whether another page follows.
+    with pool.connection() as conn, conn.cursor(row_factory=class_row(CaseSummary)) as cur:
+        rows = cur.execute(query, [*params, first + 1]).fetchall()
+    return CasePage(rows[:first], has_next_page=len(rows) > first)
+
+
+def count_cases(pool: ConnectionPool, where: CaseFilter) -> int:
+    conditions, params = _conditions(where)
+    with pool.connection() as conn:
+        row = conn.execute(sql.SQL("SELECT count(*) FROM case_summaries") + _where(conditions), params)
+        return int(row.fetchone()[0])  # type: ignore[index]
+
+
+def timelines(pool: ConnectionPool, case_ids: Sequence[UUID]) -> dict[UUID, list[TimelineEntry]]:
+    """Each case's timeline, oldest event first; a case without events maps to an empty list."""
+    found: dict[UUID, list[TimelineEntry]] = {case_id: [] for case_id in case_ids}
+    with pool.connection() as conn, conn.cursor(row_factory=class_row(TimelineEntry)) as cur:
+        cur.execute(
+            "SELECT case_id, version, event_type, actor_id, actor_role, occurred_at, recorded_at, summary"
+            " FROM case_timeline WHERE case_id = ANY(%s) ORDER BY case_id, version",
+            (list(case_ids),),
+        )
+        for entry in cur:
+            found[entry.case_id].append(entry)
+    return found
+
+
+def _one(pool: ConnectionPool, query: sql.Composed, value: Any) -> CaseSummary | None:
+    with pool.connection() as conn, conn.cursor(row_factory=class_row(CaseSummary)) as cur:
+        return cur.execute(query, (value,)).fetchone()
+
+
+# Each filter field and the condition it adds; the values always travel as parameters.
+_FILTERS = (
+    ("status", "status = %s"),
+    ("case_type", "case_type = %s"),
+    ("customer_id", "customer_id = %s"),
+    ("assignee", "assignee = %s"),
+    ("opened_from", "opened_at >= %s"),
+    ("opened_to", "opened_at < %s"),
+)
+
+
+def _conditions(where: CaseFilter) -> tuple[list[sql.Composable], list[Any]]:
+    conditions: list[sql.Composable] = []
+    params: list[Any] = []
+    for attribute, condition in _FILTERS:
+        value = getattr(where, attribute)
+        if value is not None:
+            conditions.append(sql.SQL(condition))  # type: ignore[arg-type]  # constants above
+            params.append(value)
+    return conditions, params
+
+
+def _where(conditions: list[sql.Composable]) -> sql.Composable:
+    if not conditions:
+        return sql.SQL("")
+    return sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions)
