@@ -1,0 +1,95 @@
+"""Replaying one long case: 1,000 events, through `services.ledger` directly (no HTTP).
+
+Every command replays its case before it decides, so this figure sits under every write. The whole
+replay (`ledger.get_case`) is split into its three stages to show where the time goes:
+
+- fetch:  `recorder.select_events` — the SQL round trip and building the stored-event rows;
+- decode: `mapper.to_domain_event` on each stored event — JSON and transcodings into event objects;
+- mutate: `project_aggregate` over the decoded events — applying each event to the aggregate.
+
+Prints figures only; no timed assertions. Run with `make bench`.
+"""
+
+import time
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import pytest
+from eventsourcing.application import project_aggregate
+
+from api.bootstrap import Services
+from application.ledger import Caller, Registration
+from domain.actor import Role
+from domain.case import CaseType, Channel, Contact, Customer, Severity
+from tests.benchmarks.harness import median_ms, percentile_ms
+
+pytestmark = pytest.mark.benchmark
+
+EVENTS = 1_000
+RUNS = 20
+TARGET_MS = 10.0
+CALLER = Caller(user_id="bench-agent", roles=frozenset({Role.SERVICE_AGENT}))
+REGISTRATION = Registration(
+    customer=Customer("CUST-0042", "Jiangsu Huadian Power"),
+    contact=Contact("Wang Lei", "+86 138 0000 0042", ""),
+    channel=Channel.HOTLINE,
+    case_type=CaseType.QUALITY_OBJECTION,
+    severity=Severity.HIGH,
+    product="Thermal coal Q5500",
+    shipment_refs=["SHP-2026-0815"],
+    batch_refs=["B-0815-01"],
+    description="Net calorific value as received measured 5,120 kcal/kg against 5,500 contracted.",
+)
+
+
+def _build_case(services: Services) -> tuple[UUID, float]:
+    """Register, acknowledge, then add notes until the case has EVENTS events; return id and seconds."""
+    ledger = services.ledger
+    started = time.perf_counter()
+    case_id = ledger.register_case(CALLER, REGISTRATION).id
+    ledger.acknowledge(CALLER, case_id, None)
+    for n in range(EVENTS - 2):
+        ledger.add_note(CALLER, case_id, f"Note {n}: called the customer about the lab result.", None)
+    return case_id, time.perf_counter() - started
+
+
+def _timed(runs: int, action: Callable[[], Any]) -> list[float]:
+    action()  # one untimed run, to warm caches and prepared statements
+    times = []
+    for _ in range(runs):
+        before = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - before)
+    return times
+
+
+def test_replay_of_a_case_with_1000_events(services: Services) -> None:
+    ledger = services.ledger
+    case_id, build_seconds = _build_case(services)
+    case = ledger.get_case(case_id)
+    assert case.version == EVENTS, f"expected {EVENTS} events, the case is at version {case.version}"
+
+    stored = ledger.recorder.select_events(case_id)
+    decoded = [ledger.mapper.to_domain_event(s) for s in stored]
+    stages: dict[str, list[float]] = {
+        "get_case (whole replay)": _timed(RUNS, lambda: ledger.get_case(case_id)),
+        "fetch (select_events)": _timed(RUNS, lambda: ledger.recorder.select_events(case_id)),
+        "decode (to_domain_event)": _timed(RUNS, lambda: [ledger.mapper.to_domain_event(s) for s in stored]),
+        "mutate (project_aggregate)": _timed(RUNS, lambda: project_aggregate(None, decoded)),
+    }
+    state_bytes = sum(len(s.state) for s in stored)
+    # One more command on the long case: what a write costs once its case has EVENTS events.
+    command = _timed(5, lambda: ledger.add_note(CALLER, case_id, "One more note.", None))
+
+    print()
+    print(f"== replay of one case with {EVENTS} events, {RUNS} runs each (target <= {TARGET_MS:g} ms)")
+    print(f"   built in {build_seconds:.1f} s via the ledger; {state_bytes / EVENTS:.0f} B state/event")
+    print(f"  {'stage':<28}{'median ms':>11}{'p95 ms':>9}{'us/event':>10}")
+    for name, times in stages.items():
+        median = median_ms(times)
+        print(f"  {name:<28}{median:>11.2f}{percentile_ms(times, 0.95):>9.2f}{median * 1000 / EVENTS:>10.1f}")
+    print(
+        f"  {'add_note on this case':<28}{median_ms(command):>11.2f}{percentile_ms(command, 0.95):>9.2f}"
+        f"{'':>10}"
+    )
