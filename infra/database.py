@@ -36,6 +36,10 @@ def eventsourcing_env(url: str, pool_size: int) -> dict[str, str]:
         "POSTGRES_MAX_OVERFLOW": "0",
         # Tables come from our numbered migrations, not from the library at start-up.
         "CREATE_TABLE": "no",
+        # Keep recently used cases in memory; each load then reads only the events recorded since
+        # (fast-forward), so a command on a long case does not replay its whole history. Another
+        # replica's writes are still seen: fast-forwarding reads the store every time.
+        "AGGREGATE_CACHE_MAXSIZE": "5000",
     }
 
 
