@@ -1,0 +1,118 @@
+"""The `aftersales` commands as an operator types them, against the test's own database."""
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from api import cli as cli_module
+from api.cli import cli
+
+CASE_NUMBER = re.compile(r"AS-\d{4}-\d{6}")
+
+
+@pytest.fixture
+def aftersales(database_url, tmp_path, monkeypatch):
+    """Run one `aftersales ...` command line; AFTERSALES_DATABASE_URL keeps it off the embedded server."""
+    # The command would point structlog at the runner's captured stderr, which closes after the call.
+    monkeypatch.setattr(cli_module, "configure_logging", lambda level: None)
+    runner = CliRunner()
+    env = {
+        "AFTERSALES_DATABASE_URL": database_url,
+        "AFTERSALES_DATA_DIR": str(tmp_path),
+        "AFTERSALES_RUN_PROJECTIONS": "false",
+        "COLUMNS": "200",  # rich tables wrap to the terminal width; keep rows on one line
+    }
+
+    def run(*args: str):
+        return runner.invoke(cli, list(args), env=env)
+
+    return run
+
+
+def _ok(result) -> str:
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_users_are_added_listed_and_revoked(aftersales):
+    roles = ["--role", "service_agent", "--role", "qc_inspector"]
+    added = _ok(aftersales("users", "add", "li.na", "--name", "Li Na", *roles))
+    token = re.search(r"asl_\S+", added).group(0)
+
+    listed = _ok(aftersales("users", "list"))
+    assert "li.na" in listed and "Li Na" in listed and "qc_inspector, service_agent" in listed
+    assert token not in listed
+
+    assert "revoked li.na" in _ok(aftersales("users", "revoke", "li.na"))
+    row = next(line for line in _ok(aftersales("users", "list")).splitlines() if "li.na" in line)
+    assert len(re.findall(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z", row)) == 2  # created and revoked
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "message"),
+    [
+        (["users", "add", "x", "--name", "X", "--role", "superuser"], 2, "superuser"),
+        (["users", "add", "x", "--name", "X"], 2, "--role"),
+        (["users", "revoke", "nobody"], 1, "no active user nobody"),
+        (["replay", "AS-2026-999999"], 1, "no case AS-2026-999999"),
+        (["replay", "00000000-0000-0000-0000-000000000000"], 1, "no case"),
+    ],
+)
+def test_mistakes_get_a_message_on_stderr_and_no_traceback(aftersales, args, exit_code, message):
+    result = aftersales(*args)
+
+    assert result.exit_code == exit_code
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_adding_an_existing_user_is_refused(aftersales):
+    _ok(aftersales("users", "add", "wang.lei", "--name", "Wang Lei", "--role", "engineer"))
+
+    result = aftersales("users", "add", "wang.lei", "--name", "Someone Else", "--role", "manager")
+
+    assert result.exit_code == 1
+    assert "user wang.lei already exists" in result.stderr
+
+
+def test_demo_loads_four_cases_and_a_second_run_adds_none(aftersales):
+    first = CASE_NUMBER.findall(_ok(aftersales("demo")))
+    second = CASE_NUMBER.findall(_ok(aftersales("demo")))
+
+    assert len(first) == 4 and len(set(first)) == 4
+    assert second == first
+
+
+def test_replay_shows_every_event_with_its_actor_and_what_it_changed(aftersales):
+    coal = CASE_NUMBER.findall(_ok(aftersales("demo")))[0]
+
+    history = _ok(aftersales("replay", coal))
+
+    for event_type in ("Registered", "Acknowledged", "Assigned", "NoteAdded", "ResolutionProposed"):
+        assert event_type in history
+    assert "ResolutionAccepted" in history and "ResolutionExecuted" in history and "Closed" in history
+    assert "demo-manager (manager)" in history
+    assert "status: resolution_executed → closed" in history
+    assert "Zhou Ming" not in history  # the customer's contact person is personal data
+
+
+def test_replay_finds_a_case_by_its_uuid(aftersales, services):
+    number = CASE_NUMBER.findall(_ok(aftersales("demo")))[1]
+    case_id = services.case_numbers.case_id(number)
+
+    history = _ok(aftersales("replay", case_id))
+
+    assert number in history and "NoteAdded" in history
+
+
+def test_rebuild_replays_every_event_into_the_read_models(aftersales, services):
+    _ok(aftersales("demo"))
+    events = services.ledger.recorder.max_notification_id()
+
+    assert f"read models rebuilt from {events} events" in _ok(aftersales("rebuild"))
+
+
+def test_migrate_reports_a_current_schema(aftersales):
+    assert "schema is current" in _ok(aftersales("migrate"))
