@@ -9,7 +9,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import typer
@@ -188,12 +188,11 @@ def replay(
     """Replay a case from its events and show what each one changed, by whom and when."""
     with _services() as services:
         case_id = _case_id(services, case)
-        # The case's own events (Case.Registered, ...), not the library's protocol type.
-        events: list[Any] = list(services.ledger.events.get(case_id)) if case_id else []
-    if not events:
+        steps = console.history(services.ledger.replay(case_id)) if case_id else []
+    if not steps:
         raise _fail(f"no case {case}")
-    title = f"History of {events[0].number} ({case_id})"
-    console.stdout().print(console.history_table(title, console.history(events)))
+    title = f"History of {steps[0].number} ({case_id})"
+    console.stdout().print(console.history_table(title, steps))
 
 
 def _case_id(services: Services, case: str) -> UUID | None:

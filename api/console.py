@@ -72,6 +72,7 @@ def cases_table(title: str, cases: Iterable[Case]) -> Table:
 
 @dataclass(frozen=True)
 class HistoryStep:
+    number: str
     version: int
     event_type: str
     actor: str
@@ -80,17 +81,15 @@ class HistoryStep:
     changes: list[str]
 
 
-def history(events: Iterable[Any]) -> list[HistoryStep]:
-    """Apply the case's events in order, as an auditor would, and say what each one changed."""
-    case: Case | None = None
+def history(replayed: Iterable[tuple[Any, Case]]) -> list[HistoryStep]:
+    """Say what each event of a replayed case changed."""
     before: dict[str, Any] = {}
     steps = []
-    for event in events:
-        case = event.mutate(case)
-        assert case is not None  # a case's history never deletes the case
+    for event, case in replayed:
         after = case.state()
         steps.append(
             HistoryStep(
+                number=case.number,
                 version=event.originator_version,
                 event_type=type(event).__name__,
                 actor=_actor(event),

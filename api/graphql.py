@@ -4,7 +4,6 @@ Every query needs a bearer token, as REST commands do; only the GraphiQL page it
 without one (set the Authorization header in its headers tab).
 """
 
-from collections.abc import Iterator
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any
@@ -327,31 +326,21 @@ class Query:
         return await run_in_threadpool(_history, info.context.services.ledger, _case_id(id))
 
 
-def _replay(
-    ledger: CaseLedger, case_id: UUID, recorded_by: datetime | None = None
-) -> Iterator[tuple[Any, domain.Case]]:
-    """Each event of the case in order (recorded by `recorded_by`, if given) with the case after it."""
-    case: domain.Case | None = None
-    for event in ledger.events.get(case_id):
-        if recorded_by is not None and event.timestamp > recorded_by:
-            return
-        case = event.mutate(case)
-        yield event, case
-
-
 def _history(ledger: CaseLedger, case_id: UUID) -> list[HistoryEntry] | None:
     entries = [
         HistoryEntry(event=TimelineEntry.of_event(event), state=CaseState.of_case(case))
-        for event, case in _replay(ledger, case_id)
+        for event, case in ledger.replay(case_id)
     ]
     return entries or None
 
 
 def _case_as_of(ledger: CaseLedger, case_id: UUID, recorded_by: datetime) -> Case | None:
-    replayed = list(_replay(ledger, case_id, recorded_by))
+    replayed = [
+        (event, queries.CaseSummary.of_case(case)) for event, case in ledger.replay(case_id, recorded_by)
+    ]
     if not replayed:
         return None
-    found = Case.of_summary(queries.CaseSummary.of_case(replayed[-1][1]))
+    found = Case.of_summary(replayed[-1][1])
     found.preloaded_timeline = [TimelineEntry.of_event(event) for event, _ in replayed]
     return found
 

@@ -1,7 +1,7 @@
 """The case use cases: every command a client may send about a case."""
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -113,6 +113,21 @@ class CaseLedger(Application[UUID]):
         except AggregateNotFoundError:
             raise CaseNotFound(f"no case with id {case_id}", field="id") from None
         return case
+
+    def replay(self, case_id: UUID, recorded_by: datetime | None = None) -> Iterator[tuple[Any, Case]]:
+        """Each event of the case in order, with the case right after it, as an auditor replays it.
+
+        With `recorded_by`, only the events recorded by then. The case object is the same one,
+        mutated event by event: read what you need from it before taking the next step.
+        """
+        case: Case | None = None
+        events: Iterable[Any] = self.events.get(case_id)  # Case's own events, not the library's protocol
+        for event in events:
+            if recorded_by is not None and event.timestamp > recorded_by:
+                return
+            case = event.mutate(case)
+            assert case is not None  # no event removes a case
+            yield event, case
 
     # -- commands ---------------------------------------------------------------------------
 

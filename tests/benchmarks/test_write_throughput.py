@@ -72,6 +72,21 @@ def _http_client(server: RunningServer, token: str) -> Callable[[int], tuple[Ope
     return factory
 
 
+def _noop_client(server: RunningServer) -> Callable[[int], tuple[Operation, Callable[[], None]]]:
+    """GET /healthz: what the HTTP stack alone allows, the ceiling for any endpoint on this machine."""
+
+    def factory(index: int) -> tuple[Operation, Callable[[], None]]:
+        client = httpx.Client(base_url=server.base_url, timeout=30.0)
+
+        def command(n: int) -> tuple[str, str] | None:
+            response = client.get("/healthz")
+            return None if response.is_success else (str(response.status_code), response.text)
+
+        return command, client.close
+
+    return factory
+
+
 def _server_errors(server: RunningServer) -> Counter[str]:
     errors: Counter[str] = Counter()
     for line in server.log_path.read_text(errors="replace").splitlines():
@@ -104,6 +119,10 @@ def _print_report(facts: dict[str, str], measures: dict[str, Measure]) -> None:
         ratio = http.per_second / raw.per_second if raw.per_second else float("nan")
         goal = f"   (target >= {TARGET:.0%})" if clients == max(CLIENTS) else ""
         print(f"  http@{clients} / raw@{clients} = {ratio:.1%}{goal}")
+    for clients in CLIENTS:
+        noop, raw = measures[f"noop@{clients}"], measures[f"raw@{clients}"]
+        share = noop.per_second / raw.per_second
+        print(f"  noop@{clients} / raw@{clients} = {share:.1%}  (HTTP stack alone)")
     for m in measures.values():
         if m.failed:
             print(f"  {m.label} failures by status: {dict(m.statuses)}")
@@ -126,6 +145,8 @@ def test_write_throughput_against_raw_commits(
     drive("warmup", 2, _http_client(aftersales_server, token), seconds=1.0)
     for clients in CLIENTS:
         measures[f"http@{clients}"] = drive("http", clients, _http_client(aftersales_server, token))
+    for clients in CLIENTS:
+        measures[f"noop@{clients}"] = drive("noop", clients, _noop_client(aftersales_server))
 
     _print_report(facts, measures)
     if any(m.failed for m in measures.values()):
