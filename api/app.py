@@ -73,3 +73,17 @@ def _readiness(services: Services) -> dict[str, bool]:
         # The worker may run in another process (docker compose): judge it by its heartbeat.
         "projections_running": database and services.projection_runner.is_alive(max_silence_seconds=10),
     }
+
+
+def app_from_environment() -> FastAPI:
+    """The app for process managers (`uvicorn --factory --workers N`, gunicorn): built from AFTERSALES_*.
+
+    Each worker process builds its own services; AFTERSALES_DATABASE_URL must name the shared server.
+    """
+    from api.bootstrap import bootstrap
+    from infra.logging import configure_logging
+    from infra.settings import Settings
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(bootstrap(settings), manage_lifecycle=True)

@@ -28,6 +28,8 @@ from domain.money import Money
 
 # Registrations race only for the next case number; a handful of retries covers any realistic burst.
 NUMBER_CLAIM_ATTEMPTS = 20
+# Commands without If-Match that lose a race decide again on the newer case this many times at most.
+UNCONDITIONAL_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -258,13 +260,22 @@ class CaseLedger(Application[UUID]):
         actor = authorise(command, caller.user_id, caller.roles)
         if replayed := self._replayed(caller):
             return replayed
-        case = self.get_case(case_id)
-        if caller.expected_version is not None and caller.expected_version != case.version:
-            raise VersionConflict(
-                f"the case is at version {case.version}, not {caller.expected_version}", field="If-Match"
-            )
-        extra = change(case, actor, at or self._now()) or {}
-        return self._save(case, caller, extra=extra)
+        # Without If-Match the client asks for the case as it is: losing a race to another command
+        # only means deciding again on the newer state. With If-Match, losing it is the answer.
+        attempts = 1 if caller.expected_version is not None else UNCONDITIONAL_ATTEMPTS
+        for attempt in range(1, attempts + 1):
+            case = self.get_case(case_id)
+            if caller.expected_version is not None and caller.expected_version != case.version:
+                raise VersionConflict(
+                    f"the case is at version {case.version}, not {caller.expected_version}", field="If-Match"
+                )
+            extra = change(case, actor, at or self._now()) or {}
+            try:
+                return self._save(case, caller, extra=extra)
+            except VersionConflict:
+                if attempt == attempts:
+                    raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _save(
         self,

@@ -318,6 +318,26 @@ def test_two_concurrent_commands_with_the_same_if_match_end_with_one_success(cli
     assert len(_events(services, created["id"])) == 2
 
 
+def test_concurrent_commands_without_if_match_both_land(client, services, tokens):
+    created = _register(client, tokens["service_agent"])
+    case = f"/api/v1/cases/{created['id']}"
+    barrier = threading.Barrier(4)
+    versions: list[int] = []
+
+    def note(text: str) -> None:
+        barrier.wait()
+        response = client.post(f"{case}/notes", json={"text": text}, headers=auth(tokens["service_agent"]))
+        versions.append(response.json()["version"])
+
+    threads = [threading.Thread(target=note, args=(f"note {i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(versions) == [2, 3, 4, 5]
+    assert len(_events(services, created["id"])) == 5
+
+
 def test_concurrent_registrations_get_distinct_consecutive_numbers(client, tokens):
     numbers: list[str] = []
 
