@@ -4,6 +4,7 @@ Every command builds the services through the composition root and closes them o
 (success, error, Ctrl-C, SIGTERM), so that an embedded PostgreSQL is never left running by accident.
 """
 
+import os
 import signal
 import sys
 import threading
@@ -66,12 +67,26 @@ def serve(
     with _services() as services:
         announce_first_run(services)
         settings = services.settings
-        app = create_app(services)
+        listen = {"host": settings.host, "port": port or settings.port}
+        listen |= {"log_config": None, "access_log": False}
         # uvicorn shuts down gracefully, then re-raises the SIGTERM or Ctrl-C it caught: a clean stop.
         with suppress(KeyboardInterrupt):
-            uvicorn.run(
-                app, host=settings.host, port=port or settings.port, log_config=None, access_log=False
-            )
+            if settings.workers > 1:
+                _serve_with_workers(services, listen)
+            else:
+                uvicorn.run(create_app(services), **listen)
+
+
+def _serve_with_workers(services: Services, listen: dict) -> None:
+    """HTTP in several worker processes (one Python process uses one core); projections stay here, once."""
+    os.environ["AFTERSALES_DATABASE_URL"] = services.database_url  # the embedded server, if that is it
+    os.environ["AFTERSALES_RUN_PROJECTIONS"] = "false"
+    if services.settings.run_projections:
+        services.projection_runner.start()
+    try:
+        uvicorn.run("api.app:app_from_environment", factory=True, workers=services.settings.workers, **listen)
+    finally:
+        services.projection_runner.stop()
 
 
 def announce_first_run(services: Services) -> None:

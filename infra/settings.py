@@ -19,3 +19,4 @@ class Settings(BaseSettings):
     log_level: str = "info"
     max_body_bytes: int = Field(default=1_048_576, description="larger request bodies get 413")
     pool_size: int = Field(default=16, description="database connections kept open for commands")
+    workers: int = Field(default=1, ge=1, le=64, description="HTTP worker processes of `aftersales serve`")

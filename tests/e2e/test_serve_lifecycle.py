@@ -102,10 +102,11 @@ class Installation:
     def pgdata(self) -> Path:
         return self.data_dir / "pgdata"
 
-    def serve(self) -> Aftersales:
+    def serve(self, **settings: str) -> Aftersales:
         port = _free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("AFTERSALES_")}
         env |= {"AFTERSALES_DATA_DIR": str(self.data_dir), "AFTERSALES_PORT": str(port)}
+        env |= {f"AFTERSALES_{name.upper()}": value for name, value in settings.items()}
         run = Aftersales("serve", env, self.data_dir.parent / f"serve-{len(self.runs)}", port)
         self.runs.append(run)
         run.wait_healthy()
@@ -202,6 +203,28 @@ def test_after_kill_9_a_restart_reuses_postgres_and_sigterm_still_stops_it(insta
         assert run.stop() == 0, run.output
     _wait_until_gone(orphan)
     assert installation.postmasters() == []
+
+
+def test_two_http_workers_serve_one_database_and_sigterm_stops_them_all(installation, first_run):
+    run = installation.serve(workers="2")
+    postmaster = installation.postmaster()
+    try:
+        workers = psutil.Process(run.process.pid).children(recursive=True)
+        assert len([w for w in workers if "python" in w.name().lower() or "aftersales" in w.name()]) >= 2
+        case = run.post("/api/v1/cases", first_run.admin_token, registration())
+        graphql = {"query": f'{{ caseByNumber(number: "{case["number"]}") {{ version }} }}'}
+
+        def projected() -> bool:
+            answer = httpx.post(f"{run.url}/graphql", json=graphql, headers=auth(first_run.admin_token))
+            return answer.json()["data"]["caseByNumber"] is not None
+
+        _wait_for(projected, 10, "the new case in the read model, projected by the parent process")
+        assert httpx.get(f"{run.url}/readyz").status_code == 200
+    finally:
+        assert run.stop() == 0, run.output
+    assert postmaster is not None
+    _wait_until_gone(postmaster)
+    assert "Traceback" not in run.output
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
