@@ -16,7 +16,9 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from api.bootstrap import MIGRATION_FOLDERS, Services, bootstrap
+from application.ledger import Registration
 from domain.actor import Role
+from domain.case import CaseType, Channel, Contact, Customer, Severity
 from infra import database
 from infra.logging import configure_logging
 from infra.settings import Settings
@@ -108,6 +110,21 @@ def client(services: Services):
 def auth(token: str, **headers: str) -> dict[str, str]:
     """Headers for a request by the holder of `token`; extra headers use underscores for dashes."""
     return {"Authorization": f"Bearer {token}", **{k.replace("_", "-"): v for k, v in headers.items()}}
+
+
+def coal_objection(customer_id: str = "CUST-0042", contact: Contact | None = None) -> Registration:
+    """The use-case form of `registration()`: a coal calorific-value objection."""
+    return Registration(
+        customer=Customer(customer_id, "Jiangsu Huadian Power"),
+        contact=contact or Contact("Wang Lei", "+86 138 0000 0042"),
+        channel=Channel.HOTLINE,
+        case_type=CaseType.QUALITY_OBJECTION,
+        severity=Severity.HIGH,
+        product="Thermal coal Q5500",
+        shipment_refs=["SHP-2026-0815"],
+        batch_refs=["B-0815-01"],
+        description="Net calorific value as received measured 5,120 kcal/kg against 5,500 contracted.",
+    )
 
 
 def registration(**overrides: object) -> dict[str, object]:

@@ -17,10 +17,10 @@ from uuid import UUID
 import pytest
 
 from api.bootstrap import Services
-from application.ledger import Caller, Registration
+from application.ledger import Caller
 from domain.actor import Role
-from domain.case import CaseType, Channel, Contact, Customer, Severity
 from tests.benchmarks.harness import median_ms, percentile_ms
+from tests.conftest import coal_objection
 
 pytestmark = pytest.mark.benchmark
 
@@ -28,24 +28,13 @@ EVENTS = 1_000
 RUNS = 20
 TARGET_MS = 10.0
 CALLER = Caller(user_id="bench-agent", roles=frozenset({Role.SERVICE_AGENT}))
-REGISTRATION = Registration(
-    customer=Customer("CUST-0042", "Jiangsu Huadian Power"),
-    contact=Contact("Wang Lei", "+86 138 0000 0042", ""),
-    channel=Channel.HOTLINE,
-    case_type=CaseType.QUALITY_OBJECTION,
-    severity=Severity.HIGH,
-    product="Thermal coal Q5500",
-    shipment_refs=["SHP-2026-0815"],
-    batch_refs=["B-0815-01"],
-    description="Net calorific value as received measured 5,120 kcal/kg against 5,500 contracted.",
-)
 
 
 def _build_case(services: Services) -> tuple[UUID, float]:
     """Register, acknowledge, then add notes until the case has EVENTS events; return id and seconds."""
     ledger = services.ledger
     started = time.perf_counter()
-    case_id = ledger.register_case(CALLER, REGISTRATION).id
+    case_id = ledger.register_case(CALLER, coal_objection()).id
     ledger.acknowledge(CALLER, case_id, None)
     for n in range(EVENTS - 2):
         ledger.add_note(CALLER, case_id, f"Note {n}: called the customer about the lab result.", None)

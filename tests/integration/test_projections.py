@@ -8,31 +8,19 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from application.ledger import Caller, CaseLedger, CommandResult, Registration
+from application.ledger import Caller, CaseLedger, CommandResult
 from domain.actor import Role
-from domain.case import CaseType, Channel, Contact, Customer, Outcome, ResolutionKind, Severity
+from domain.case import Contact, Outcome, ResolutionKind
 from domain.money import Money
 from projections.runner import ProjectionRunner
+from tests.conftest import coal_objection
 
 ADMIN = Caller("admin-1", frozenset({Role.ADMIN}))
 CONTACT = Contact("Wang Lei", "+86 138 0000 0042", "wang.lei@example.com")
 
 
 def register(ledger: CaseLedger, customer_id: str = "CUST-0042") -> CommandResult:
-    return ledger.register_case(
-        ADMIN,
-        Registration(
-            customer=Customer(customer_id, "Jiangsu Huadian Power"),
-            contact=CONTACT,
-            channel=Channel.HOTLINE,
-            case_type=CaseType.QUALITY_OBJECTION,
-            severity=Severity.HIGH,
-            product="Thermal coal Q5500",
-            shipment_refs=["SHP-2026-0815"],
-            batch_refs=["B-0815-01"],
-            description="Net calorific value 5,120 kcal/kg against 5,500 contracted.",
-        ),
-    )
+    return ledger.register_case(ADMIN, coal_objection(customer_id, CONTACT))
 
 
 def work_through(ledger: CaseLedger, case_id: UUID) -> None:
