@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-import structlog
 from psycopg_pool import ConnectionPool
 
 import projections
@@ -14,8 +13,6 @@ from infra.settings import Settings
 from infra.stores import PostgresCaseNumbers, PostgresIdempotencyRecords, SystemClock
 from infra.users import UserStore
 from projections.runner import ProjectionRunner
-
-log = structlog.get_logger(__name__)
 
 MIGRATION_FOLDERS: tuple[Path, ...] = (database.MIGRATIONS, projections.MIGRATIONS)
 

@@ -335,13 +335,14 @@ def _history(ledger: CaseLedger, case_id: UUID) -> list[HistoryEntry] | None:
 
 
 def _case_as_of(ledger: CaseLedger, case_id: UUID, recorded_by: datetime) -> Case | None:
-    replayed = [
-        (event, queries.CaseSummary.of_case(case)) for event, case in ledger.replay(case_id, recorded_by)
-    ]
-    if not replayed:
+    timeline, last = [], None
+    for event, case in ledger.replay(case_id, recorded_by):
+        timeline.append(TimelineEntry.of_event(event))
+        last = case
+    if last is None:
         return None
-    found = Case.of_summary(replayed[-1][1])
-    found.preloaded_timeline = [TimelineEntry.of_event(event) for event, _ in replayed]
+    found = Case.of_summary(queries.CaseSummary.of_case(last))  # only the state after the last event
+    found.preloaded_timeline = timeline
     return found
 
 

@@ -1,5 +1,6 @@
 """Every error leaves as an RFC 9457 problem document naming what is wrong; no stack trace ever does."""
 
+from http import HTTPStatus
 from typing import Any
 
 import structlog
@@ -123,8 +124,6 @@ def _request_id(request: Request) -> str | None:
 
 
 def _reason(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:

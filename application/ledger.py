@@ -80,8 +80,9 @@ def _replay(case: Any, events: Iterable[Any]) -> Any:
     return case
 
 
-# A command body: given the case, the acting user and the time, change the case (and maybe say more).
-CaseChange = Callable[[Case, Actor, datetime], dict[str, Any] | None]
+# A command body: given the case, the acting user, when it happened and the time now, change the case
+# (and maybe say more).
+CaseChange = Callable[[Case, Actor, datetime, datetime], dict[str, Any] | None]
 
 
 class CaseLedger(Application[UUID]):
@@ -169,7 +170,7 @@ class CaseLedger(Application[UUID]):
 
     def acknowledge(self, caller: Caller, case_id: UUID, at: datetime | None) -> CommandResult:
         return self._change(
-            caller, Command.ACKNOWLEDGE, case_id, at, lambda c, a, t: c.acknowledge(a, t, self._now())
+            caller, Command.ACKNOWLEDGE, case_id, at, lambda c, a, t, n: c.acknowledge(a, t, n)
         )
 
     def assign(
@@ -180,12 +181,12 @@ class CaseLedger(Application[UUID]):
             Command.ASSIGN,
             case_id,
             at,
-            lambda c, a, t: c.assign(department, assignee, reason, a, t, self._now()),
+            lambda c, a, t, n: c.assign(department, assignee, reason, a, t, n),
         )
 
     def add_note(self, caller: Caller, case_id: UUID, text: str, at: datetime | None) -> CommandResult:
         return self._change(
-            caller, Command.ADD_NOTE, case_id, at, lambda c, a, t: c.add_note(text, a, t, self._now())
+            caller, Command.ADD_NOTE, case_id, at, lambda c, a, t, n: c.add_note(text, a, t, n)
         )
 
     def propose_resolution(
@@ -197,8 +198,8 @@ class CaseLedger(Application[UUID]):
         description: str,
         at: datetime | None,
     ) -> CommandResult:
-        def propose(case: Case, actor: Actor, when: datetime) -> dict[str, Any]:
-            return {"proposal": case.propose_resolution(kind, amount, description, actor, when, self._now())}
+        def propose(case: Case, actor: Actor, when: datetime, now: datetime) -> dict[str, Any]:
+            return {"proposal": case.propose_resolution(kind, amount, description, actor, when, now)}
 
         return self._change(caller, Command.PROPOSE_RESOLUTION, case_id, at, propose)
 
@@ -210,7 +211,7 @@ class CaseLedger(Application[UUID]):
             Command.RECORD_CUSTOMER_ANSWER,
             case_id,
             at,
-            lambda c, a, t: c.accept_resolution(proposal, a, t, self._now()),
+            lambda c, a, t, n: c.accept_resolution(proposal, a, t, n),
         )
 
     def reject_resolution(
@@ -221,7 +222,7 @@ class CaseLedger(Application[UUID]):
             Command.RECORD_CUSTOMER_ANSWER,
             case_id,
             at,
-            lambda c, a, t: c.reject_resolution(proposal, reason, a, t, self._now()),
+            lambda c, a, t, n: c.reject_resolution(proposal, reason, a, t, n),
         )
 
     def mark_resolution_executed(
@@ -232,24 +233,22 @@ class CaseLedger(Application[UUID]):
             Command.MARK_RESOLUTION_EXECUTED,
             case_id,
             at,
-            lambda c, a, t: c.mark_resolution_executed(details, a, t, self._now()),
+            lambda c, a, t, n: c.mark_resolution_executed(details, a, t, n),
         )
 
     def close_case(
         self, caller: Caller, case_id: UUID, outcome: Outcome, reason: str, at: datetime | None
     ) -> CommandResult:
         return self._change(
-            caller, Command.CLOSE, case_id, at, lambda c, a, t: c.close(outcome, reason, a, t, self._now())
+            caller, Command.CLOSE, case_id, at, lambda c, a, t, n: c.close(outcome, reason, a, t, n)
         )
 
     def reopen(self, caller: Caller, case_id: UUID, reason: str, at: datetime | None) -> CommandResult:
-        return self._change(
-            caller, Command.REOPEN, case_id, at, lambda c, a, t: c.reopen(reason, a, t, self._now())
-        )
+        return self._change(caller, Command.REOPEN, case_id, at, lambda c, a, t, n: c.reopen(reason, a, t, n))
 
     def withdraw(self, caller: Caller, case_id: UUID, reason: str, at: datetime | None) -> CommandResult:
         return self._change(
-            caller, Command.WITHDRAW, case_id, at, lambda c, a, t: c.withdraw(reason, a, t, self._now())
+            caller, Command.WITHDRAW, case_id, at, lambda c, a, t, n: c.withdraw(reason, a, t, n)
         )
 
     # -- the one path every change takes ----------------------------------------------------
@@ -269,7 +268,8 @@ class CaseLedger(Application[UUID]):
                 raise VersionConflict(
                     f"the case is at version {case.version}, not {caller.expected_version}", field="If-Match"
                 )
-            extra = change(case, actor, at or self._now()) or {}
+            now = self.clock.now()
+            extra = change(case, actor, at or now, now) or {}
             try:
                 return self._save(case, caller, extra=extra)
             except VersionConflict:
@@ -312,6 +312,3 @@ class CaseLedger(Application[UUID]):
                 "this Idempotency-Key was used with a different request", field="Idempotency-Key"
             )
         return CommandResult.from_response(recorded.response)
-
-    def _now(self) -> datetime:
-        return self.clock.now()

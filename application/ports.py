@@ -11,7 +11,10 @@ class Clock(Protocol):
 
 class CaseNumbers(Protocol):
     def next_number(self, year: int) -> int:
-        """The next human case number of the year; gap-free unless the database fails mid-command."""
+        """The year's next unused case number, as far as committed registrations show.
+
+        A guess: the claim saved with the registration decides, and a clash means asking again.
+        """
         ...
 
 

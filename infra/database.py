@@ -43,9 +43,14 @@ def eventsourcing_env(url: str, pool_size: int) -> dict[str, str]:
     }
 
 
+def migration_files(folders: Iterable[Path]) -> list[Path]:
+    """Every migration of the given folders, in the order they apply: by file name, across folders."""
+    return sorted((f for folder in folders for f in folder.glob("*.sql")), key=lambda f: f.name)
+
+
 def migrate(url: str, folders: Iterable[Path]) -> list[str]:
     """Apply every migration not yet applied, in name order; safe to run twice and from two processes."""
-    files = sorted((f for folder in folders for f in folder.glob("*.sql")), key=lambda f: f.name)
+    files = migration_files(folders)
     applied_now: list[str] = []
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
@@ -68,8 +73,8 @@ def migrate(url: str, folders: Iterable[Path]) -> list[str]:
     return applied_now
 
 
-def pending_migrations(pool: ConnectionPool, folders: Iterable[Path]) -> list[str]:
-    names = sorted(f.name for folder in folders for f in folder.glob("*.sql"))
+def pending_migrations(pool: ConnectionPool, names: Iterable[str]) -> list[str]:
+    """Which of the named migrations the database has not applied yet."""
     with pool.connection() as conn:
         done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
     return [n for n in names if n not in done]

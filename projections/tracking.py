@@ -12,13 +12,15 @@ class Tracking:
     def __init__(self, pool: ConnectionPool, name: str) -> None:
         self.pool = pool
         self.name = name
-
-    def position(self) -> int:
-        """The last notification id whose effects are committed in the read models (0: none)."""
+        # Once, here: position() is polled (wait_until) and must stay a plain read.
         with self.pool.connection() as conn:
             conn.execute(
                 "INSERT INTO projection_tracking (name) VALUES (%s) ON CONFLICT DO NOTHING", (self.name,)
             )
+
+    def position(self) -> int:
+        """The last notification id whose effects are committed in the read models (0: none)."""
+        with self.pool.connection() as conn:
             row = conn.execute("SELECT position FROM projection_tracking WHERE name = %s", (self.name,))
             return int(row.fetchone()[0])  # type: ignore[index]
 

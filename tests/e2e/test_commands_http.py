@@ -1,12 +1,16 @@
 """The REST command side as a client sees it: the lifecycle, and every way a request can be refused."""
 
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 from uuid import UUID
 
 import pytest
 from structlog.testing import capture_logs
 
 from tests.conftest import auth, registration
+
+T = TypeVar("T")
 
 
 def _register(client, token: str, **overrides: object) -> dict:
@@ -21,6 +25,23 @@ def _events(services, case_id: str) -> list:
 
 def _total_events(services) -> int:
     return services.ledger.recorder.max_notification_id() or 0
+
+
+def _at_once(count: int, action: Callable[[int], T]) -> list[T]:
+    """Run action(0..count-1) in threads released together, so that the requests really race."""
+    barrier = threading.Barrier(count)
+    results: list[T] = []
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results.append(action(index))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
 
 
 def test_a_case_goes_from_registration_to_closure(client, services, tokens):
@@ -299,21 +320,12 @@ def test_idempotency_keys_belong_to_their_user(client, services, tokens):
 def test_two_concurrent_commands_with_the_same_if_match_end_with_one_success(client, services, tokens):
     created = _register(client, tokens["service_agent"])
     case = f"/api/v1/cases/{created['id']}"
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
 
-    def note(text: str) -> None:
-        barrier.wait()
-        response = client.post(
-            f"{case}/notes", json={"text": text}, headers=auth(tokens["service_agent"], If_Match="1")
-        )
-        statuses.append(response.status_code)
+    def note(index: int) -> int:
+        headers = auth(tokens["service_agent"], If_Match="1")
+        return client.post(f"{case}/notes", json={"text": f"note {index}"}, headers=headers).status_code
 
-    threads = [threading.Thread(target=note, args=(f"note {i}",)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    statuses = _at_once(2, note)
     assert sorted(statuses) == [201, 409]
     assert len(_events(services, created["id"])) == 2
 
@@ -321,34 +333,18 @@ def test_two_concurrent_commands_with_the_same_if_match_end_with_one_success(cli
 def test_concurrent_commands_without_if_match_both_land(client, services, tokens):
     created = _register(client, tokens["service_agent"])
     case = f"/api/v1/cases/{created['id']}"
-    barrier = threading.Barrier(4)
-    versions: list[int] = []
 
-    def note(text: str) -> None:
-        barrier.wait()
-        response = client.post(f"{case}/notes", json={"text": text}, headers=auth(tokens["service_agent"]))
-        versions.append(response.json()["version"])
+    def note(index: int) -> int:
+        headers = auth(tokens["service_agent"])
+        return client.post(f"{case}/notes", json={"text": f"note {index}"}, headers=headers).json()["version"]
 
-    threads = [threading.Thread(target=note, args=(f"note {i}",)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    versions = _at_once(4, note)
     assert sorted(versions) == [2, 3, 4, 5]
     assert len(_events(services, created["id"])) == 5
 
 
 def test_concurrent_registrations_get_distinct_consecutive_numbers(client, tokens):
-    numbers: list[str] = []
-
-    def register() -> None:
-        numbers.append(_register(client, tokens["service_agent"])["number"])
-
-    threads = [threading.Thread(target=register) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    numbers = _at_once(8, lambda _: _register(client, tokens["service_agent"])["number"])
     sequences = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
     assert sequences == list(range(sequences[0], sequences[0] + 8))
 
