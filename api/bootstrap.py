@@ -6,6 +6,7 @@ from pathlib import Path
 from psycopg_pool import ConnectionPool
 
 import projections
+from application.access import ReadAccess
 from application.ledger import CaseLedger
 from infra import database
 from infra.embedded import EmbeddedPostgres
@@ -26,6 +27,7 @@ class Services:
     users: UserStore
     case_numbers: PostgresCaseNumbers
     projection_runner: ProjectionRunner
+    read_access: ReadAccess
     embedded: EmbeddedPostgres | None = None
 
     def close(self) -> None:
@@ -64,4 +66,6 @@ def bootstrap(settings: Settings, url: str | None = None) -> Services:
             embedded.stop()
         raise
     runner = ProjectionRunner(pool, events=ledger.recorder, decode=ledger.mapper.to_domain_event)
-    return Services(settings, url, pool, ledger, UserStore(pool), case_numbers, runner, embedded)
+    return Services(
+        settings, url, pool, ledger, UserStore(pool), case_numbers, runner, ReadAccess(), embedded
+    )

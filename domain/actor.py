@@ -10,6 +10,8 @@ class Role(Enum):
     AUDITOR = "auditor"
     COMPLIANCE = "compliance"
     ADMIN = "admin"
+    # Someone outside the after-sales department; reads a case only under an approved access grant.
+    STAFF = "staff"
 
 
 @dataclass(frozen=True)

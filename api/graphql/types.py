@@ -1,37 +1,18 @@
-"""GraphQL reads at /graphql: cases from the read models; history and past states by replaying events.
-
-Every query needs a bearer token, as REST commands do; only the GraphiQL page itself is served
-without one (set the Authorization header in its headers tab).
-"""
+"""The GraphQL types of cases, their timelines and their replayed states."""
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import strawberry
-from fastapi import Request
-from fastapi.security import HTTPBearer
-from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
-from strawberry.dataloader import DataLoader
-from strawberry.extensions import MaskErrors
-from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.types import Info
 
-from api.auth import current_user
-from api.bootstrap import Services
-from application.ledger import CaseLedger
+from api.graphql.context import ReadContext, aware
 from domain import case as domain
 from projections import queries
 from projections.cases import effect_of
-
-MAX_PAGE = 100
-_bearer = HTTPBearer(auto_error=False)
-
-
-class QueryRefused(Exception):
-    """A query the client can correct; unlike unexpected errors, its message is shown to them."""
 
 
 def _graphql_enum(source: type[Enum], name: str, description: str) -> Any:
@@ -99,7 +80,7 @@ class Case:
     preloaded_timeline: strawberry.Private[list[TimelineEntry] | None] = None
 
     @strawberry.field(description="Every event of the case so far, oldest first")
-    async def timeline(self, info: Info["ReadContext", None]) -> list[TimelineEntry]:
+    async def timeline(self, info: Info[ReadContext, None]) -> list[TimelineEntry]:
         if self.preloaded_timeline is not None:
             return self.preloaded_timeline
         entries = await info.context.timelines.load(UUID(str(self.id)))
@@ -203,7 +184,7 @@ class CaseConnection:
     condition: strawberry.Private[queries.CaseFilter]
 
     @strawberry.field(description="How many cases meet the filter, over all pages")
-    async def total_count(self, info: Info["ReadContext", None]) -> int:
+    async def total_count(self, info: Info[ReadContext, None]) -> int:
         return await run_in_threadpool(queries.count_cases, info.context.services.pool, self.condition)
 
 
@@ -226,182 +207,6 @@ class CaseFilter:
             case_type=self.type.value if self.type else None,
             customer_id=self.customer,
             assignee=self.assignee,
-            opened_from=_aware(self.opened_from, "filter.openedFrom"),
-            opened_to=_aware(self.opened_to, "filter.openedTo"),
+            opened_from=aware(self.opened_from, "filter.openedFrom"),
+            opened_to=aware(self.opened_to, "filter.openedTo"),
         )
-
-
-# -- reading --------------------------------------------------------------------------------------
-
-
-class ReadContext(BaseContext):
-    """Per request: the services, the authenticated reader, and a batch loader for timelines."""
-
-    def __init__(self, services: Services, user: Any) -> None:
-        super().__init__()
-        self.services = services
-        self.user = user
-        # Timelines of every case on a page come from one query, not one query per case.
-        self.timelines: DataLoader[UUID, list[queries.TimelineEntry]] = DataLoader(load_fn=self._timelines)
-
-    async def _timelines(self, case_ids: list[UUID]) -> list[list[queries.TimelineEntry]]:
-        found = await run_in_threadpool(queries.timelines, self.services.pool, case_ids)
-        return [found[case_id] for case_id in case_ids]
-
-
-AsOf = Annotated[
-    datetime | None,
-    strawberry.argument(
-        description="Replay the events RECORDED up to this time (recording time, not business time) "
-        "and return the case as it then stood; time zone required"
-    ),
-]
-First = Annotated[int, strawberry.argument(description=f"How many cases to return, 0 to {MAX_PAGE}")]
-After = Annotated[str | None, strawberry.argument(description="The endCursor of the previous page")]
-
-
-@strawberry.type(description="Reads over cases. Any authenticated role may read.")
-class Query:
-    @strawberry.field(
-        description="A case by id: its current state from the read model, or with asOf its state then, "
-        "replayed from the event store. Null if there is no such case (or none yet at asOf)."
-    )
-    async def case(
-        self,
-        info: Info[ReadContext, None],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The case's UUID")],
-        as_of: AsOf = None,
-    ) -> Case | None:
-        case_id = _case_id(id)
-        if as_of is not None:
-            when = _aware(as_of, "asOf")
-            return await run_in_threadpool(_case_as_of, info.context.services.ledger, case_id, when)
-        summary = await run_in_threadpool(queries.case_by_id, info.context.services.pool, case_id)
-        return Case.of_summary(summary) if summary else None
-
-    @strawberry.field(description="A case by its human number, from the read model; null if none")
-    async def case_by_number(
-        self,
-        info: Info[ReadContext, None],
-        number: Annotated[str, strawberry.argument(description="E.g. AS-2026-000123")],
-    ) -> Case | None:
-        summary = await run_in_threadpool(queries.case_by_number, info.context.services.pool, number)
-        return Case.of_summary(summary) if summary else None
-
-    @strawberry.field(description="Cases from the read model, newest opened first, a page at a time")
-    async def cases(
-        self,
-        info: Info[ReadContext, None],
-        first: First = 20,
-        after: After = None,
-        filter: Annotated[
-            CaseFilter | None, strawberry.argument(description="Only cases meeting these conditions")
-        ] = None,
-    ) -> CaseConnection:
-        if not 0 <= first <= MAX_PAGE:
-            raise QueryRefused(f"first must be between 0 and {MAX_PAGE}; page through with after")
-        condition = filter.condition() if filter else queries.CaseFilter()
-        page = await run_in_threadpool(
-            queries.list_cases, info.context.services.pool, condition, first, _page_key(after)
-        )
-        edges = [
-            CaseEdge(node=Case.of_summary(s), cursor=queries.PageKey.after(s).to_cursor()) for s in page.cases
-        ]
-        end_cursor = edges[-1].cursor if edges else None
-        return CaseConnection(
-            edges=edges,
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end_cursor),
-            condition=condition,
-        )
-
-    @strawberry.field(
-        description="Every recorded event of a case with the state after it, replayed from the event "
-        "store (not the read model); null if there is no such case"
-    )
-    async def case_history(
-        self,
-        info: Info[ReadContext, None],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The case's UUID")],
-    ) -> list[HistoryEntry] | None:
-        return await run_in_threadpool(_history, info.context.services.ledger, _case_id(id))
-
-
-def _history(ledger: CaseLedger, case_id: UUID) -> list[HistoryEntry] | None:
-    entries = [
-        HistoryEntry(event=TimelineEntry.of_event(event), state=CaseState.of_case(case))
-        for event, case in ledger.replay(case_id)
-    ]
-    return entries or None
-
-
-def _case_as_of(ledger: CaseLedger, case_id: UUID, recorded_by: datetime) -> Case | None:
-    timeline, last = [], None
-    for event, case in ledger.replay(case_id, recorded_by):
-        timeline.append(TimelineEntry.of_event(event))
-        last = case
-    if last is None:
-        return None
-    found = Case.of_summary(queries.CaseSummary.of_case(last))  # only the state after the last event
-    found.preloaded_timeline = timeline
-    return found
-
-
-# -- arguments and cursors ------------------------------------------------------------------------
-
-
-def _case_id(value: str) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise QueryRefused("id must be a case's UUID") from None
-
-
-def _aware(value: datetime | None, argument: str) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise QueryRefused(f"{argument} needs a time zone, e.g. 2026-03-02T09:00:00+08:00")
-    return value
-
-
-def _page_key(cursor: str | None) -> queries.PageKey | None:
-    try:
-        return queries.PageKey.from_cursor(cursor) if cursor is not None else None
-    except ValueError:
-        raise QueryRefused("after must be an endCursor or cursor this API returned") from None
-
-
-# -- the router -----------------------------------------------------------------------------------
-
-
-def _asks_for_graphiql(request: Request) -> bool:
-    # The same test strawberry uses to serve the GraphiQL page instead of running a query.
-    accept = request.headers.get("accept", "")
-    return (
-        request.method == "GET"
-        and request.query_params.get("query") is None
-        and ("text/html" in accept or "*/*" in accept)
-    )
-
-
-def _context_getter(services: Services) -> Any:
-    async def read_context(request: Request) -> ReadContext:
-        if _asks_for_graphiql(request):
-            return ReadContext(services, user=None)
-        credentials = await _bearer(request)
-        # The REST rule, to the letter: 401 without a known, unrevoked token.
-        user = await run_in_threadpool(current_user, request, credentials)
-        return ReadContext(services, user)
-
-    return read_context
-
-
-def _is_unexpected(error: GraphQLError) -> bool:
-    # Syntax and validation errors, and refusals, help the client; anything else may leak internals.
-    original = error.original_error
-    return original is not None and not isinstance(original, QueryRefused)
-
-
-schema = strawberry.Schema(query=Query, extensions=[lambda: MaskErrors(should_mask_error=_is_unexpected)])
-
-
-def graphql_router(services: Services) -> GraphQLRouter:
-    return GraphQLRouter(schema, context_getter=_context_getter(services), graphql_ide="graphiql")

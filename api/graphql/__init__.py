@@ -1,0 +1,63 @@
+"""GraphQL reads at /graphql: cases from the read models; history and past states by replaying events.
+
+Every query needs a bearer token, as REST commands do; only the GraphiQL page itself is served
+without one (set the Authorization header in its headers tab). Each module here contributes one
+group of query fields; `schema` merges them into the one Query type.
+"""
+
+from typing import Any
+
+import strawberry
+from fastapi import Request
+from fastapi.security import HTTPBearer
+from graphql import GraphQLError
+from starlette.concurrency import run_in_threadpool
+from strawberry.extensions import MaskErrors
+from strawberry.fastapi import GraphQLRouter
+from strawberry.tools import merge_types
+
+from api.auth import current_user
+from api.bootstrap import Services
+from api.graphql.cases import CaseQueries
+from api.graphql.context import QueryRefused, ReadContext
+from api.graphql.history import HistoryQueries
+from application.errors import NotAllowed
+
+_bearer = HTTPBearer(auto_error=False)
+
+Query = merge_types("Query", (CaseQueries, HistoryQueries))
+
+
+def _asks_for_graphiql(request: Request) -> bool:
+    # The same test strawberry uses to serve the GraphiQL page instead of running a query.
+    accept = request.headers.get("accept", "")
+    return (
+        request.method == "GET"
+        and request.query_params.get("query") is None
+        and ("text/html" in accept or "*/*" in accept)
+    )
+
+
+def _context_getter(services: Services) -> Any:
+    async def read_context(request: Request) -> ReadContext:
+        if _asks_for_graphiql(request):
+            return ReadContext(services, user=None)
+        credentials = await _bearer(request)
+        # The REST rule, to the letter: 401 without a known, unrevoked token.
+        user = await run_in_threadpool(current_user, request, credentials)
+        return ReadContext(services, user, request_id=request.scope.get("state", {}).get("request_id"))
+
+    return read_context
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    # Syntax and validation errors, and refusals, help the client; anything else may leak internals.
+    original = error.original_error
+    return original is not None and not isinstance(original, QueryRefused | NotAllowed)
+
+
+schema = strawberry.Schema(query=Query, extensions=[lambda: MaskErrors(should_mask_error=_is_unexpected)])
+
+
+def graphql_router(services: Services) -> GraphQLRouter:
+    return GraphQLRouter(schema, context_getter=_context_getter(services), graphql_ide="graphiql")
