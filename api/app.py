@@ -11,7 +11,7 @@ from api.bootstrap import MIGRATION_FOLDERS, Services
 from api.graphql import graphql_router
 from api.middleware import BodySizeLimit, RequestContext
 from api.problems import install_problem_handlers
-from api.routes import cases
+from api.routes import cases, integrity
 from infra.database import migration_files, pending_migrations
 
 DESCRIPTION = """
@@ -30,11 +30,11 @@ def create_app(services: Services, *, manage_lifecycle: bool = False) -> FastAPI
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if services.settings.run_projections:
-            services.projection_runner.start()
+            services.start_followers()
         try:
             yield
         finally:
-            services.projection_runner.stop()
+            services.stop_followers()
             if manage_lifecycle:
                 services.close()
 
@@ -44,6 +44,7 @@ def create_app(services: Services, *, manage_lifecycle: bool = False) -> FastAPI
     expected_migrations = [f.name for f in migration_files(MIGRATION_FOLDERS)]
     install_problem_handlers(app)
     app.include_router(cases.router)
+    app.include_router(integrity.router)
     app.include_router(graphql_router(services), prefix="/graphql", include_in_schema=False)
 
     @app.get("/healthz", tags=["operations"], summary="The process is up")

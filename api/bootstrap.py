@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from psycopg_pool import ConnectionPool
 
@@ -10,7 +11,9 @@ from application.access import ReadAccess
 from application.ledger import CaseLedger
 from infra import database
 from infra.embedded import EmbeddedPostgres
+from infra.integrity import CheckpointFile, IntegrityLog
 from infra.settings import Settings
+from infra.signing import SigningKey
 from infra.stores import PostgresCaseNumbers, PostgresIdempotencyRecords, SystemClock
 from infra.users import UserStore
 from projections.runner import ProjectionRunner
@@ -28,10 +31,21 @@ class Services:
     case_numbers: PostgresCaseNumbers
     projection_runner: ProjectionRunner
     read_access: ReadAccess
+    integrity: IntegrityLog
+    integrity_runner: ProjectionRunner
     embedded: EmbeddedPostgres | None = None
 
-    def close(self) -> None:
+    def start_followers(self) -> None:
+        """Follow new events in background threads: the read models, and the Merkle leaves."""
+        self.projection_runner.start()
+        self.integrity_runner.start()
+
+    def stop_followers(self) -> None:
         self.projection_runner.stop()
+        self.integrity_runner.stop()
+
+    def close(self) -> None:
+        self.stop_followers()
         self.ledger.close()
         self.pool.close()
         if self.embedded is not None:
@@ -66,6 +80,39 @@ def bootstrap(settings: Settings, url: str | None = None) -> Services:
             embedded.stop()
         raise
     runner = ProjectionRunner(pool, events=ledger.recorder, decode=ledger.mapper.to_domain_event)
+    integrity = _integrity_log(settings, pool)
     return Services(
-        settings, url, pool, ledger, UserStore(pool), case_numbers, runner, ReadAccess(), embedded
+        settings=settings,
+        database_url=url,
+        pool=pool,
+        ledger=ledger,
+        users=UserStore(pool),
+        case_numbers=case_numbers,
+        projection_runner=runner,
+        read_access=ReadAccess(),
+        integrity=integrity,
+        integrity_runner=ProjectionRunner(
+            pool,
+            events=ledger.recorder,
+            decode=_raw,
+            projection=integrity,
+            on_caught_up=integrity.checkpoint_if_due,
+        ),
+        embedded=embedded,
     )
+
+
+def _integrity_log(settings: Settings, pool: ConnectionPool) -> IntegrityLog:
+    return IntegrityLog(
+        pool,
+        SigningKey.load_or_create(settings.signing_key_path),
+        settings.log_origin,
+        CheckpointFile(settings.checkpoint_log_path),
+        every_events=settings.checkpoint_every_events,
+        every_seconds=settings.checkpoint_every_seconds,
+    )
+
+
+def _raw(notification: Any) -> Any:
+    # The Merkle leaves are hashed from the stored bytes, not from decoded events.
+    return notification

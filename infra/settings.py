@@ -20,3 +20,27 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, description="larger request bodies get 413")
     pool_size: int = Field(default=16, description="database connections kept open for commands")
     workers: int = Field(default=1, ge=1, le=64, description="HTTP worker processes of `aftersales serve`")
+    signing_key_file: Path | None = Field(
+        default=None,
+        description="Ed25519 key that signs checkpoints; default <data_dir>/integrity/checkpoint-signing.key",
+    )
+    checkpoint_log_file: Path | None = Field(
+        default=None,
+        description="checkpoint log outside the database; default checkpoints.jsonl beside the key",
+    )
+    log_origin: str = Field(
+        default="aftersales-ledger.local/events",
+        description="the checkpoints' origin line and key name; set it to a name your organisation owns",
+    )
+    checkpoint_every_events: int = Field(default=1000, ge=1, description="sign a checkpoint after this many")
+    checkpoint_every_seconds: float = Field(
+        default=60.0, gt=0, description="or after this many seconds, if any event is not yet checkpointed"
+    )
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.signing_key_file or self.data_dir / "integrity" / "checkpoint-signing.key"
+
+    @property
+    def checkpoint_log_path(self) -> Path:
+        return self.checkpoint_log_file or self.signing_key_path.parent / "checkpoints.jsonl"

@@ -81,6 +81,7 @@ class ProjectionRunner:
         projection: Projection | None = None,
         batch_size: int = BATCH_SIZE,
         rebuild_batch_size: int = REBUILD_BATCH_SIZE,
+        on_caught_up: Callable[[], Any] | None = None,
     ) -> None:
         self.pool = pool
         self.events = events
@@ -88,6 +89,8 @@ class ProjectionRunner:
         self.projection: Projection = projection or CaseProjection()
         self.batch_size = batch_size
         self.rebuild_batch_size = rebuild_batch_size
+        # Work that follows the projection: e.g. signing a checkpoint once the leaves are in.
+        self.on_caught_up = on_caught_up
         self.tracking = Tracking(pool, self.projection.name)
         self.channel = getattr(events, "channel_name", DEFAULT_CHANNEL)
         self.process = f"{socket.gethostname()}:{os.getpid()}"
@@ -137,6 +140,8 @@ class ProjectionRunner:
             next_beat = 0.0
             while not stop_event.is_set():
                 self.catch_up()
+                if self.on_caught_up is not None:
+                    self.on_caught_up()
                 # A projection that keeps failing stops beating, so readiness checks see it.
                 if time.monotonic() >= next_beat:
                     self.tracking.beat(self.process)
