@@ -1,28 +1,36 @@
-"""The `aftersales` command line: serving, projections, users, demo data, replay.
+"""The `aftersales` command line: serving, projections, users, demo data, replay, tamper evidence.
 
 Every command builds the services through the composition root and closes them on every way out
 (success, error, Ctrl-C, SIGTERM), so that an embedded PostgreSQL is never left running by accident.
 """
 
+import json
 import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Annotated
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
 from uuid import UUID
 
 import typer
 import uvicorn
 
 from api import console
-from api.bootstrap import Services, bootstrap
+from api.bootstrap import Services, bootstrap, database_url
 from api.demo import DEMO_SET, create_first_users, load_demo
+from application.history import replay_steps
 from domain.actor import Role
+from infra import verification
+from infra.integrity import CheckpointFile, ProofUnavailable
 from infra.logging import configure_logging
 from infra.settings import Settings
+from infra.signing import KeyFileError, SigningKey
 from infra.users import UnknownUser, UserExists
+from infra.verifier import parse_verifier_key
 
 # Locals in a traceback could hold tokens or personal data: never print them.
 cli = typer.Typer(
@@ -32,6 +40,8 @@ cli = typer.Typer(
 )
 users_cli = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
+proof_cli = typer.Typer(help="Proofs as JSON documents that infra/verifier.py checks.", no_args_is_help=True)
+cli.add_typer(proof_cli, name="proof")
 
 
 @contextmanager
@@ -82,11 +92,11 @@ def _serve_with_workers(services: Services, listen: dict) -> None:
     os.environ["AFTERSALES_DATABASE_URL"] = services.database_url  # the embedded server, if that is it
     os.environ["AFTERSALES_RUN_PROJECTIONS"] = "false"
     if services.settings.run_projections:
-        services.projection_runner.start()
+        services.start_followers()
     try:
         uvicorn.run("api.app:app_from_environment", factory=True, workers=services.settings.workers, **listen)
     finally:
-        services.projection_runner.stop()
+        services.stop_followers()
 
 
 def announce_first_run(services: Services) -> None:
@@ -116,6 +126,7 @@ def project() -> None:
     with _services() as services:
         stop = threading.Event()
         with _stop_on_signals(stop):
+            services.integrity_runner.start()  # the Merkle leaves and checkpoints, beside the read models
             services.projection_runner.run_forever(stop)
     typer.echo("projection worker stopped")
 
@@ -196,18 +207,50 @@ def demo() -> None:
     console.stdout().print(console.cases_table("Demo cases", cases))
 
 
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an ISO 8601 time, e.g. 2026-05-01T08:00Z") from None
+    if moment.tzinfo is None:
+        # A time without a zone names a different moment on every machine: refuse to guess.
+        raise typer.BadParameter(f"{text!r} needs a time zone, e.g. 2026-05-01T08:00Z or +08:00")
+    return moment
+
+
 @cli.command()
 def replay(
     case: Annotated[str, typer.Argument(help="The case's UUID or its number, e.g. AS-2026-000001")],
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            parser=_moment,
+            metavar="TIME",
+            help="Only the events RECORDED by then (ISO 8601 with a zone, e.g. 2026-05-01T08:00Z); "
+            "ends with the case's state then",
+        ),
+    ] = None,
+    step: Annotated[
+        bool, typer.Option("--step", help="One event at a time; at a terminal, Enter for the next, q quits")
+    ] = False,
 ) -> None:
     """Replay a case from its events and show what each one changed, by whom and when."""
     with _services() as services:
         case_id = _case_id(services, case)
-        steps = console.history(services.ledger.replay(case_id)) if case_id else []
+        steps = list(replay_steps(services.ledger.replay(case_id, as_of))) if case_id else []
     if not steps:
-        raise _fail(f"no case {case}")
-    title = f"History of {steps[0].number} ({case_id})"
-    console.stdout().print(console.history_table(title, steps))
+        raise _fail(f"no case {case}" + (f" recorded by {as_of.isoformat()}" if as_of else ""))
+    number = steps[0].state["number"]
+    if step:
+        next_wanted = console.next_wanted_at_terminal if console.stdin_is_terminal() else None
+        if not console.step_through(steps, next_wanted):
+            return
+    else:
+        console.stdout().print(console.history_table(f"History of {number} ({case_id})", steps))
+    if as_of is not None:
+        title = f"{number} as recorded by {as_of.isoformat()}"
+        console.stdout().print(console.state_table(title, steps[-1].state))
 
 
 def _case_id(services: Services, case: str) -> UUID | None:
@@ -216,6 +259,120 @@ def _case_id(services: Services, case: str) -> UUID | None:
     except ValueError:
         found = services.case_numbers.case_id(case)
         return UUID(found) if found else None
+
+
+# -- tamper evidence ------------------------------------------------------------------------------
+
+
+@cli.command()
+def checkpoint() -> None:
+    """Bring the Merkle leaves up to date and sign a checkpoint of every event so far, now."""
+    with _services() as services:
+        services.integrity_runner.catch_up()
+        signed = services.integrity.checkpoint()
+    if signed is None:
+        raise _fail("no events yet: nothing to sign")
+    typer.echo(signed.note, nl=False)
+
+
+@cli.command()
+def verify(
+    key: Annotated[
+        str | None,
+        typer.Option(help="Verifier key (or @file holding it); default: derived from the signing key file"),
+    ] = None,
+) -> None:
+    """Recompute every Merkle leaf from the raw event rows and check all the tamper evidence.
+
+    Checks every checkpoint's signature, that the recomputed tree has every signed root, the chain of
+    consistency between checkpoints, and that the database's checkpoints and the checkpoint log file
+    agree. Exits 1 naming the first bad position and what is wrong.
+    """
+    settings = Settings()
+    configure_logging(settings.log_level)
+    # Only the database and the key: verifying migrates nothing and writes nothing.
+    with _database(settings) as url:
+        verifier_key = _key_text(key) if key else _own_verifier_key(settings)
+        with console.progress_bar("verifying events") as progress:
+            report = verification.verify(
+                url, verifier_key, CheckpointFile(settings.checkpoint_log_path), progress
+            )
+    if report.ok:
+        typer.echo(f"OK: {report.events} events and {report.checkpoints} signed checkpoints verify")
+        return
+    findings = report.ordered()
+    first = findings[0]
+    where = f"position {first.position}" if first.position is not None else "checkpoints"
+    console.stderr().print(f"TAMPERING DETECTED: first bad {where}: {first.problem}", markup=False)
+    for finding in findings[1:MAX_FINDINGS_SHOWN]:
+        console.stderr().print(f"  also: {finding}", markup=False)
+    if len(findings) > MAX_FINDINGS_SHOWN:
+        console.stderr().print(f"  … and {len(findings) - MAX_FINDINGS_SHOWN} more", markup=False)
+    raise typer.Exit(1)
+
+
+MAX_FINDINGS_SHOWN = 20
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[str]:
+    url, embedded = database_url(settings)
+    try:
+        yield url
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+def _own_verifier_key(settings: Settings) -> str:
+    try:
+        return SigningKey.load(settings.signing_key_path).verifier_key(settings.log_origin)
+    except KeyFileError as error:
+        raise _fail(f"{error}; pass the published key with --key") from None
+
+
+def _key_text(argument: str) -> str:
+    text = Path(argument[1:]).read_text(encoding="utf-8").strip() if argument.startswith("@") else argument
+    try:
+        parse_verifier_key(text)
+    except ValueError as error:
+        raise typer.BadParameter(f"not a verifier key: {error}", param_hint="--key") from None
+    return text
+
+
+@cli.command("public-key")
+def public_key() -> None:
+    """Print the verifier key of the checkpoint signing key (what `verifier.py --key` takes)."""
+    with _services() as services:
+        typer.echo(services.integrity.verifier_key)
+
+
+@proof_cli.command("inclusion")
+def inclusion_proof(
+    position: Annotated[int, typer.Argument(help="The event's position (notification id)")],
+    tree_size: Annotated[int | None, typer.Option(help="The checkpoint's size; default the latest")] = None,
+) -> None:
+    """Print the JSON proof that an event is in a signed checkpoint."""
+    with _services() as services:
+        _print_proof(services.integrity.inclusion_proof, position, tree_size)
+
+
+@proof_cli.command("consistency")
+def consistency_proof(
+    old_size: Annotated[int, typer.Argument(help="The earlier checkpoint's tree size")],
+    new_size: Annotated[int | None, typer.Argument(help="The later one's; default the latest")] = None,
+) -> None:
+    """Print the JSON proof that a later signed checkpoint extends an earlier one."""
+    with _services() as services:
+        _print_proof(services.integrity.consistency_proof, old_size, new_size)
+
+
+def _print_proof(make: Callable[..., dict[str, Any]], *args: Any) -> None:
+    try:
+        document = make(*args)
+    except ProofUnavailable as unavailable:
+        raise _fail(str(unavailable)) from None
+    typer.echo(json.dumps(document, indent=2))
 
 
 def main() -> None:

@@ -1,19 +1,22 @@
-"""What the command line shows: tables of users, cases and case histories, and progress bars.
+"""What the command line shows: tables of users, cases and case histories, a history event by event,
+and progress bars.
 
 Rendering only; the commands in `api/cli.py` fetch what is shown here.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group
+from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from application.history import FieldChange, ReplayStep, comparable
 from domain.case import Case
 from infra.users import User
 
@@ -69,71 +72,79 @@ def cases_table(title: str, cases: Iterable[Case]) -> Table:
 
 # -- history: the case replayed event by event -------------------------------------------------
 
-
-@dataclass(frozen=True)
-class HistoryStep:
-    number: str
-    version: int
-    event_type: str
-    actor: str
-    occurred_at: datetime | None
-    recorded_at: datetime
-    changes: list[str]
+NO_CHANGE = "(no change to the case's state)"
 
 
-def history(replayed: Iterable[tuple[Any, Case]]) -> list[HistoryStep]:
-    """Say what each event of a replayed case changed."""
-    before: dict[str, Any] = {}
-    steps = []
-    for event, case in replayed:
-        after = case.state()
-        steps.append(
-            HistoryStep(
-                number=case.number,
-                version=event.originator_version,
-                event_type=type(event).__name__,
-                actor=_actor(event),
-                occurred_at=getattr(event, "occurred_at", None),
-                recorded_at=event.timestamp,
-                changes=state_changes(before, after),
-            )
-        )
-        before = after
-    return steps
-
-
-def state_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """'field: old → new' for every field that differs; the first event lists what it set."""
-    changes = []
-    for field, value in after.items():
-        old = before.get(field)
-        if value == old:
-            continue
-        if field in before:
-            changes.append(f"{field}: {_shown(old)} → {_shown(value)}")
-        elif value not in (None, [], "", 0):
-            changes.append(f"{field}: {_shown(value)}")
-    return changes
-
-
-def history_table(title: str, steps: Iterable[HistoryStep]) -> Table:
+def history_table(title: str, steps: Iterable[ReplayStep]) -> Table:
+    """One row per event: who, when, and what it changed in the case's state."""
     table = Table(title=title, show_lines=True)
     table.add_column("version", justify="right")
     table.add_column("event", no_wrap=True)
     table.add_column("actor (role)", overflow="fold", max_width=24)
     table.add_column("occurred at", overflow="fold")
     table.add_column("recorded at", overflow="fold")
-    table.add_column("what changed", overflow="fold", ratio=1)
+    table.add_column("changed", overflow="fold", ratio=1)
     for step in steps:
+        event = step.event
+        changed = "\n".join(_change_line(change) for change in step.changes)
         _add_plain_row(
             table,
-            str(step.version),
-            step.event_type,
-            step.actor,
-            when(step.occurred_at),
-            when(step.recorded_at),
-            "\n".join(step.changes) or "(no change to the case's state)",
+            str(event.originator_version),
+            type(event).__name__,
+            _actor(event),
+            when(event.occurred_at),
+            when(event.timestamp),
+            changed or NO_CHANGE,
         )
+    return table
+
+
+def step_through(steps: Sequence[ReplayStep], next_wanted: Callable[[], bool] | None = None) -> bool:
+    """Show the events one panel at a time; between them, `next_wanted` (if given) may stop the walk.
+
+    True if every step was shown.
+    """
+    for position, step in enumerate(steps, start=1):
+        if position > 1 and next_wanted is not None and not next_wanted():
+            return False
+        stdout().print(step_panel(step, position, len(steps)))
+    return True
+
+
+def stdin_is_terminal() -> bool:
+    """Whether someone types at a terminal; piped or scripted input gets every step without waiting."""
+    return sys.stdin.isatty()
+
+
+def next_wanted_at_terminal() -> bool:
+    """Wait for Enter; q (or end of input) says stop."""
+    try:
+        answer = stdout().input("Enter: next event, q: quit ")
+    except EOFError:
+        return False
+    return answer.strip().lower() != "q"
+
+
+def step_panel(step: ReplayStep, position: int, total: int) -> Panel:
+    event = step.event
+    heading = Text(f"{_actor(event)}\noccurred {when(event.occurred_at)}, recorded {when(event.timestamp)}")
+    changes = Table(show_edge=False, box=None, padding=(0, 2, 0, 0))
+    for column in ("field", "before", "", "after"):
+        changes.add_column(column, overflow="fold")
+    for change in step.changes:
+        _add_plain_row(changes, change.field, _shown(change.before), "→", _shown(change.after))
+    title = f"event {position} of {total} · version {event.originator_version} · {type(event).__name__}"
+    body = Group(heading, Text(""), changes if step.changes else Text(NO_CHANGE))
+    return Panel(body, title=Text(title), title_align="left")
+
+
+def state_table(title: str, state: dict[str, Any]) -> Table:
+    """A case's state field by field, as `Case.state()` gives it."""
+    table = Table(title=title)
+    table.add_column("field", no_wrap=True)
+    table.add_column("value", overflow="fold", ratio=1)
+    for field, value in state.items():
+        _add_plain_row(table, field, _shown(comparable(value)))
     return table
 
 
@@ -143,13 +154,18 @@ def _add_plain_row(table: Table, *cells: str) -> None:
 
 
 def _actor(event: Any) -> str:
-    actor = getattr(event, "actor", None)
-    return f"{actor.user_id} ({actor.role.value})" if actor else ""
+    return f"{event.actor.user_id} ({event.actor.role.value})"
+
+
+def _change_line(change: FieldChange) -> str:
+    # A field the event set from nothing reads as 'field: value'; one it changed shows both sides.
+    if change.before is None:
+        return f"{change.field}: {_shown(change.after)}"
+    return f"{change.field}: {_shown(change.before)} → {_shown(change.after)}"
 
 
 def _shown(value: Any) -> str:
-    if isinstance(value, datetime):
-        return when(value)
+    """A `comparable` value as plain text."""
     if isinstance(value, list):
         return ", ".join(str(item) for item in value) or "(none)"
     return "(none)" if value is None else str(value)

@@ -1,6 +1,8 @@
-"""Auditors' reads: a case's every event with the state after it, replayed from the event store."""
+"""Auditors' reads: a case's every event with the state after it and what it changed, replayed from the
+event store."""
 
 from datetime import datetime
+from itertools import chain
 from typing import Annotated
 from uuid import UUID
 
@@ -9,17 +11,20 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
 from api.graphql.context import ReadContext, case_id_argument
-from api.graphql.types import Case, CaseState, HistoryEntry, TimelineEntry
+from api.graphql.integrity import EventInclusion
+from api.graphql.types import Case, HistoryEntry, TimelineEntry
 from application.access import ReadKind
+from application.history import replay_steps
 from application.ledger import CaseLedger
+from infra.integrity import IntegrityLog
 from projections import queries
 
 
 @strawberry.type(description="Reads of a case's recorded history.")
 class HistoryQueries:
     @strawberry.field(
-        description="Every recorded event of a case with the state after it, replayed from the event "
-        "store (not the read model); null if there is no such case"
+        description="Every recorded event of a case with who did it, the state after it and what it "
+        "changed, replayed from the event store (not the read model); null if there is no such case"
     )
     async def case_history(
         self,
@@ -28,24 +33,30 @@ class HistoryQueries:
     ) -> list[HistoryEntry] | None:
         case_id = case_id_argument(id)
         await info.context.open_read(ReadKind.CASE_HISTORY, [case_id])
-        return await run_in_threadpool(history, info.context.services.ledger, case_id)
+        services = info.context.services
+        return await run_in_threadpool(history, services.ledger, services.integrity, case_id)
 
 
-def history(ledger: CaseLedger, case_id: UUID) -> list[HistoryEntry] | None:
-    entries = [
-        HistoryEntry(event=TimelineEntry.of_event(event), state=CaseState.of_case(case))
-        for event, case in ledger.replay(case_id)
-    ]
-    return entries or None
+def history(ledger: CaseLedger, integrity: IntegrityLog, case_id: UUID) -> list[HistoryEntry] | None:
+    entries = [HistoryEntry.of_step(step) for step in replay_steps(ledger.replay(case_id))]
+    if not entries:
+        return None
+    checkpoint, proofs = integrity.case_proofs(case_id)
+    for entry in entries:
+        proof = proofs.get(entry.event.version)
+        if proof is not None and checkpoint is not None:
+            entry.proof = EventInclusion.of(proof, checkpoint)
+    return entries
 
 
 def case_as_of(ledger: CaseLedger, case_id: UUID, recorded_by: datetime) -> Case | None:
-    timeline, last = [], None
-    for event, case in ledger.replay(case_id, recorded_by):
-        timeline.append(TimelineEntry.of_event(event))
-        last = case
-    if last is None:
+    replayed = ledger.replay(case_id, recorded_by)
+    first = next(replayed, None)
+    if first is None:
         return None
-    found = Case.of_summary(queries.CaseSummary.of_case(last))  # only the state after the last event
+    # The replay moves this one case object through every later event: after the steps, it is the case then.
+    case = first[1]
+    timeline = [TimelineEntry.of_step(step) for step in replay_steps(chain([first], replayed))]
+    found = Case.of_summary(queries.CaseSummary.of_case(case))
     found.preloaded_timeline = timeline
     return found

@@ -1,5 +1,6 @@
 """The GraphQL types of cases, their timelines and their replayed states."""
 
+import json
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -8,8 +9,11 @@ from uuid import UUID
 import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
+from strawberry.utils.str_converters import to_camel_case
 
 from api.graphql.context import ReadContext, aware
+from api.graphql.integrity import EventInclusion
+from application import history
 from domain import case as domain
 from projections import queries
 from projections.cases import effect_of
@@ -26,7 +30,41 @@ Severity = _graphql_enum(domain.Severity, "Severity", "How badly the customer is
 Channel = _graphql_enum(domain.Channel, "Channel", "How the customer raised the case")
 Outcome = _graphql_enum(domain.Outcome, "Outcome", "How a closed case ended")
 
+# Keys of `Case.state()` that CaseState names otherwise: `type` reads better in GraphQL.
+STATE_RENAMED = {"case_type": "type"}
+
 # -- types ------------------------------------------------------------------------------------------
+
+
+def _json(value: Any) -> str | None:
+    # JSON keeps a list a list and a number a number; a null value stays GraphQL null.
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+@strawberry.type(
+    description="One field of a case's state (a CaseState field) before and after an event. Values are "
+    'JSON text: enums by their lower-case value ("in_progress"), times as ISO 8601 strings in UTC, '
+    "counts as numbers, references as lists; null where the field had no value."
+)
+class FieldChange:
+    field: str = strawberry.field(description="The CaseState field that changed, e.g. acknowledgedAt")
+    before: str | None = strawberry.field(
+        description="Its value before the event, as JSON text; null if it had none (always for Registered)"
+    )
+    after: str | None = strawberry.field(description="Its value after the event, as JSON text; null if none")
+
+    @classmethod
+    def of_change(cls, change: history.FieldChange) -> "FieldChange":
+        return cls(field=_state_field(change.field), before=_json(change.before), after=_json(change.after))
+
+
+def _state_field(name: str) -> str:
+    """The CaseState field's GraphQL name for a key of `Case.state()`."""
+    return to_camel_case(STATE_RENAMED.get(name, name))
+
+
+def _field_changes(step: history.ReplayStep) -> list[FieldChange]:
+    return [FieldChange.of_change(change) for change in step.changes]
 
 
 @strawberry.type(description="One event in a case's life, described without personal data.")
@@ -38,9 +76,19 @@ class TimelineEntry:
     occurred_at: datetime = strawberry.field(description="When it happened in the business")
     recorded_at: datetime = strawberry.field(description="When the ledger recorded it")
     summary: str = strawberry.field(description="One English line saying what happened")
+    changes: list[FieldChange] | None = strawberry.field(
+        default=None,
+        description="What the event changed in the case's state, in CaseState field order. Given where the "
+        "events are replayed (case with asOf, caseHistory); null where the timeline comes from the read "
+        "model (case without asOf, caseByNumber), which keeps no past states.",
+    )
 
     @classmethod
-    def of_event(cls, event: Any) -> "TimelineEntry":
+    def of_step(cls, step: history.ReplayStep) -> "TimelineEntry":
+        return cls.of_event(step.event, _field_changes(step))
+
+    @classmethod
+    def of_event(cls, event: Any, changes: list[FieldChange] | None = None) -> "TimelineEntry":
         effect = effect_of(event)
         return cls(
             version=event.originator_version,
@@ -50,6 +98,7 @@ class TimelineEntry:
             occurred_at=event.occurred_at,
             recorded_at=event.timestamp,
             summary=effect.summary if effect else type(event).__name__,
+            changes=changes,
         )
 
 
@@ -149,9 +198,10 @@ class CaseState:
     reopened: int = strawberry.field(description="How many times the case had been reopened")
 
     @classmethod
-    def of_case(cls, case: domain.Case) -> "CaseState":
-        state = case.state()
-        state["type"] = CaseType(state.pop("case_type"))
+    def of_state(cls, case_state: dict[str, Any]) -> "CaseState":
+        """From `Case.state()`."""
+        state = {STATE_RENAMED.get(name, name): value for name, value in case_state.items()}
+        state["type"] = CaseType(state["type"])
         state["status"] = CaseStatus(state["status"])
         state["severity"] = Severity(state["severity"])
         state["channel"] = Channel(state["channel"])
@@ -159,10 +209,27 @@ class CaseState:
         return cls(**state)
 
 
-@strawberry.type(description="One recorded event of a case and the case's state right after it.")
+@strawberry.type(
+    description="One recorded event of a case, the case's state right after it, and what changed."
+)
 class HistoryEntry:
-    event: TimelineEntry = strawberry.field(description="The event")
+    event: TimelineEntry = strawberry.field(description="The event, with who did it (actorId, actorRole)")
     state: CaseState = strawberry.field(description="The case's state after the event")
+    changes: list[FieldChange] = strawberry.field(
+        description="The fields of state that the event changed, in CaseState order; for Registered, "
+        "every field it gave a value"
+    )
+    proof: EventInclusion | None = strawberry.field(
+        default=None,
+        description="Proof that this event is in the latest signed checkpoint; null if it was recorded "
+        "after that checkpoint (the next one will cover it)",
+    )
+
+    @classmethod
+    def of_step(cls, step: history.ReplayStep) -> "HistoryEntry":
+        changes = _field_changes(step)
+        event = TimelineEntry.of_event(step.event, changes)
+        return cls(event=event, state=CaseState.of_state(step.state), changes=changes)
 
 
 @strawberry.type(description="A case in a page of cases, with where it sits in the list.")

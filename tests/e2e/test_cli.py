@@ -1,11 +1,14 @@
 """The `aftersales` commands as an operator types them, against the test's own database."""
 
 import re
+from datetime import datetime, timedelta
+from uuid import UUID
 
 import pytest
 from typer.testing import CliRunner
 
 from api import cli as cli_module
+from api import console
 from api.cli import cli
 
 CASE_NUMBER = re.compile(r"AS-\d{4}-\d{6}")
@@ -24,8 +27,8 @@ def aftersales(database_url, tmp_path, monkeypatch):
         "COLUMNS": "200",  # rich tables wrap to the terminal width; keep rows on one line
     }
 
-    def run(*args: str):
-        return runner.invoke(cli, list(args), env=env)
+    def run(*args: str, typed: str | None = None):
+        return runner.invoke(cli, list(args), env=env, input=typed)
 
     return run
 
@@ -57,6 +60,8 @@ def test_users_are_added_listed_and_revoked(aftersales):
         (["users", "revoke", "nobody"], 1, "no active user nobody"),
         (["replay", "AS-2026-999999"], 1, "no case AS-2026-999999"),
         (["replay", "00000000-0000-0000-0000-000000000000"], 1, "no case"),
+        (["replay", "AS-2026-000001", "--as-of", "2026-05-01T08:00"], 2, "needs a time zone"),
+        (["replay", "AS-2026-000001", "--as-of", "yesterday"], 2, "is not an ISO 8601 time"),
     ],
 )
 def test_mistakes_get_a_message_on_stderr_and_no_traceback(aftersales, args, exit_code, message):
@@ -96,6 +101,80 @@ def test_replay_shows_every_event_with_its_actor_and_what_it_changed(aftersales)
     assert "demo-manager (manager)" in history
     assert "status: resolution_executed → closed" in history
     assert "Zhou Ming" not in history  # the customer's contact person is personal data
+
+
+def _recorded_at(services, number: str) -> list[datetime]:
+    case_id = UUID(services.case_numbers.case_id(number))
+    return [event.timestamp for event, _ in services.ledger.replay(case_id)]
+
+
+def test_replay_as_of_shows_only_the_events_recorded_by_then_and_the_state_then(aftersales, services):
+    coal = CASE_NUMBER.findall(_ok(aftersales("demo")))[0]
+    acknowledged = _recorded_at(services, coal)[1]
+
+    before = _ok(
+        aftersales("replay", coal, "--as-of", (acknowledged - timedelta(microseconds=1)).isoformat())
+    )
+    then = _ok(aftersales("replay", coal, "--as-of", acknowledged.isoformat()))
+
+    assert "Registered" in before and "Acknowledged" not in before
+    assert re.search(r"│ status\s+│ registered\s+│", before)
+    assert "Acknowledged" in then and "Assigned" not in then
+    assert re.search(r"│ status\s+│ in_progress\s+│", then)
+    assert f"{coal} as recorded by {acknowledged.isoformat()}" in then
+
+
+@pytest.mark.parametrize(
+    "as_of", ["2999-12-31T23:59Z", "3000-01-01T07:59+08:00", "2999-12-31T23:59:59.5+00:00"]
+)
+def test_replay_as_of_takes_a_time_with_a_zone_to_the_minute_or_finer(aftersales, as_of):
+    coal = CASE_NUMBER.findall(_ok(aftersales("demo")))[0]
+
+    assert "Closed" in _ok(aftersales("replay", coal, "--as-of", as_of))
+
+
+def test_replay_as_of_before_the_registration_finds_no_case(aftersales):
+    coal = CASE_NUMBER.findall(_ok(aftersales("demo")))[0]
+
+    result = aftersales("replay", coal, "--as-of", "2000-01-01T08:00+08:00")
+
+    assert result.exit_code == 1
+    assert f"no case {coal} recorded by 2000-01-01T08:00:00+08:00" in result.stderr
+
+
+def test_replay_step_by_step_shows_each_event_and_what_it_changed(aftersales, services):
+    coal = CASE_NUMBER.findall(_ok(aftersales("demo")))[0]
+    total = len(_recorded_at(services, coal))
+
+    steps = _ok(aftersales("replay", coal, "--step"))
+
+    assert all(f"event {n} of {total} · version {n} · " in steps for n in range(1, total + 1))
+    assert "demo-manager (manager)" in steps
+    assert re.search(r"status\s+resolution_executed\s+→\s+closed", steps)
+    assert re.search(r"shipment_refs\s+\(none\)\s+→\s+RAIL-2026-0412-07, WB-DT-58812", steps)
+    assert "Enter" not in steps  # not at a terminal: every step, no waiting
+    assert "Zhou Ming" not in steps
+    assert "as recorded by" not in steps  # the state at the end comes only with --as-of
+
+
+def test_replay_step_by_step_as_of_ends_with_the_state_then(aftersales, services):
+    coal = CASE_NUMBER.findall(_ok(aftersales("demo")))[0]
+    acknowledged = _recorded_at(services, coal)[1]
+
+    steps = _ok(aftersales("replay", coal, "--step", "--as-of", acknowledged.isoformat()))
+
+    assert "event 2 of 2 · version 2 · Acknowledged" in steps
+    assert re.search(r"│ status\s+│ in_progress\s+│", steps.split("as recorded by")[1])
+
+
+def test_at_a_terminal_stepping_waits_for_enter_and_q_stops_it(aftersales, monkeypatch):
+    coal = CASE_NUMBER.findall(_ok(aftersales("demo")))[0]
+    monkeypatch.setattr(console, "stdin_is_terminal", lambda: True)
+
+    steps = _ok(aftersales("replay", coal, "--step", typed="\nq\n"))
+
+    assert "event 2 of" in steps and "event 3 of" not in steps
+    assert steps.count("Enter: next event, q: quit") == 2
 
 
 def test_replay_finds_a_case_by_its_uuid(aftersales, services):

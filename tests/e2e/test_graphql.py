@@ -234,6 +234,63 @@ def test_history_and_past_states_come_from_replaying_the_events(client, services
     ]
 
 
+CHANGES = """
+query($id: ID!) {
+  caseHistory(id: $id) {
+    event { eventType actorId actorRole occurredAt recordedAt changes { field before after } }
+    changes { field before after }
+  }
+}
+"""
+REGISTRATION_FIELDS = [
+    "number", "status", "type", "severity", "channel", "customerId", "customerName", "product",
+    "shipmentRefs", "batchRefs", "description", "openedAt", "proposals", "notes", "reopened",
+]  # fmt: skip
+
+
+def test_history_says_who_did_each_event_and_what_it_changed(client, services, tokens):
+    created = register(client, tokens["service_agent"])
+    command(client, tokens["manager"], created["id"], "acknowledge")
+
+    history = data(client, tokens["auditor"], CHANGES, id=created["id"])["caseHistory"]
+
+    registered, acknowledged = history
+    assert [c["field"] for c in registered["changes"]] == REGISTRATION_FIELDS
+    assert all(c["before"] is None for c in registered["changes"])
+    after = {c["field"]: json.loads(c["after"]) for c in registered["changes"]}
+    assert (after["status"], after["shipmentRefs"], after["notes"]) == ("registered", ["SHP-2026-0815"], 0)
+    event = acknowledged["event"]
+    assert (event["actorId"], event["actorRole"]) == ("manager-1", "manager")
+    (status, acknowledged_at) = acknowledged["changes"]
+    assert status == {"field": "status", "before": '"registered"', "after": '"in_progress"'}
+    assert (acknowledged_at["field"], acknowledged_at["before"]) == ("acknowledgedAt", None)
+    at = datetime.fromisoformat(json.loads(acknowledged_at["after"]))
+    assert at == datetime.fromisoformat(event["occurredAt"]) and at.utcoffset() == timedelta(0)
+    assert all(entry["event"]["changes"] == entry["changes"] for entry in history)
+    assert "Wang Lei" not in json.dumps(history) and "138 0000" not in json.dumps(history)
+
+
+def test_a_past_state_shows_what_each_event_changed_and_the_read_model_does_not(client, services, tokens):
+    agent = tokens["service_agent"]
+    created = register(client, agent)
+    command(client, agent, created["id"], "acknowledge")
+    command(client, agent, created["id"], "assign", {"department": "QC", "assignee": "qc-1"})
+    settled(services)
+    history = data(client, tokens["auditor"], CHANGES, id=created["id"])["caseHistory"]
+    at = history[1]["event"]["recordedAt"]
+
+    query = """query($id: ID!, $at: DateTime) {
+        case(id: $id, asOf: $at) { timeline { eventType changes { field before after } } }
+        now: case(id: $id) { timeline { changes { field } } }
+    }"""
+    found = data(client, tokens["auditor"], query, id=created["id"], at=at)
+
+    assert found["case"]["timeline"] == [
+        {"eventType": h["event"]["eventType"], "changes": h["changes"]} for h in history[:2]
+    ]
+    assert [entry["changes"] for entry in found["now"]["timeline"]] == [None, None, None]
+
+
 def test_a_write_is_readable_through_graphql_within_a_second(client, tokens):
     created = register(client, tokens["service_agent"])
     query = "query($n: String!) { caseByNumber(number: $n) { version } }"
