@@ -55,10 +55,12 @@ def migrate(url: str, folders: Iterable[Path]) -> list[str]:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
         try:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-            )
+            # Checked first: the production role may read the schema but not create in it.
+            if conn.execute("SELECT to_regclass('schema_migrations')").fetchone() == (None,):
+                conn.execute(
+                    "CREATE TABLE schema_migrations ("
+                    " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+                )
             done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
             for file in files:
                 if file.name in done:

@@ -32,6 +32,13 @@ class SigningKey:
             _create_key_file(path)
         return cls(_read_key_file(path))
 
+    @classmethod
+    def load(cls, path: Path) -> "SigningKey":
+        """The key in the PEM PKCS#8 file at `path`; KeyFileError if there is none."""
+        if not path.exists():
+            raise KeyFileError(f"no signing key at {path}")
+        return cls(_read_key_file(path))
+
     def public_key_bytes(self) -> bytes:
         """The 32 raw bytes of the public key."""
         return self._private_key.public_key().public_bytes(
