@@ -1,6 +1,7 @@
 """The composition root: the one place that reads settings and builds the objects that do the work."""
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from infra.settings import Settings
 from infra.signing import SigningKey
 from infra.stores import PostgresCaseNumbers, PostgresIdempotencyRecords, SystemClock
 from infra.users import UserStore
+from projections.queries import grant_candidates
+from projections.read_models import ReadModels
 from projections.runner import ProjectionRunner
 
 MIGRATION_FOLDERS: tuple[Path, ...] = (database.MIGRATIONS, projections.MIGRATIONS)
@@ -79,7 +82,9 @@ def bootstrap(settings: Settings, url: str | None = None) -> Services:
         if embedded is not None:
             embedded.stop()
         raise
-    runner = ProjectionRunner(pool, events=ledger.recorder, decode=ledger.mapper.to_domain_event)
+    runner = ProjectionRunner(
+        pool, events=ledger.recorder, decode=ledger.mapper.to_domain_event, projection=ReadModels()
+    )
     integrity = _integrity_log(settings, pool)
     return Services(
         settings=settings,
@@ -89,7 +94,7 @@ def bootstrap(settings: Settings, url: str | None = None) -> Services:
         users=UserStore(pool),
         case_numbers=case_numbers,
         projection_runner=runner,
-        read_access=ReadAccess(),
+        read_access=ReadAccess(ledger, partial(grant_candidates, pool)),
         integrity=integrity,
         integrity_runner=ProjectionRunner(
             pool,

@@ -34,6 +34,7 @@ DEMO_USERS: dict[Role, tuple[str, str]] = {
     Role.MANAGER: ("demo-manager", "Chen Jie"),
     Role.AUDITOR: ("demo-auditor", "Guo Min"),
     Role.COMPLIANCE: ("demo-compliance", "He Ping"),
+    Role.STAFF: ("demo-staff", "Wu Tao"),
 }
 
 # Part of every demo command's idempotency key: a second `demo` replays the first run's results.
@@ -244,7 +245,7 @@ def _soda_ash_return(s: DemoScript) -> UUID:
     s.note("soda-ash/note-assay", QC, case, SODA_ASH_ASSAY, s.ago(days=3))
     refund = Money(Decimal("22200.00"), "CNY")
     s.ledger.propose_resolution(
-        s.as_(AGENT, "soda-ash/propose"), case, ResolutionKind.RETURN_REFUND, refund,
+        s.as_(MANAGER, "soda-ash/propose"), case, ResolutionKind.RETURN_REFUND, refund,
         "Take back the 12 t of caked bags, freight at our cost, and refund CNY 1,850/t after the receipt "
         "check.",
         s.ago(days=1),

@@ -10,7 +10,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from application.errors import CaseNotFound, IdempotencyKeyReused, NotAllowed, VersionConflict
+from application.errors import (
+    AccessGrantNotFound,
+    CaseNotFound,
+    IdempotencyKeyReused,
+    NotAllowed,
+    VersionConflict,
+)
+from domain.access import GrantRuleViolation
 from domain.errors import CaseRuleViolation, InvalidValue
 
 log = structlog.get_logger(__name__)
@@ -45,10 +52,12 @@ def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> JS
 # (exception type, status, problem kind, title)
 _MAPPED: list[tuple[type[Exception], int, str, str]] = [
     (CaseNotFound, 404, "not-found", "No such case"),
+    (AccessGrantNotFound, 404, "not-found", "No such access grant"),
     (NotAllowed, 403, "forbidden", "Your role does not allow this"),
     (VersionConflict, 409, "version-conflict", "The case has changed"),
     (IdempotencyKeyReused, 422, "idempotency-key-reused", "Idempotency-Key reused with another request"),
     (CaseRuleViolation, 409, "case-rule", "Not allowed in the case's current state"),
+    (GrantRuleViolation, 409, "grant-rule", "Not allowed in the access grant's current state"),
     (InvalidValue, 422, "invalid-value", "Invalid value"),
 ]
 

@@ -1,9 +1,17 @@
-"""Which roles may run which command. Auditors and compliance officers never change a case."""
+"""Who may do what: one permission matrix over every command and every read, for every role.
+
+The README's permission table and the route-by-route tests are checked against `PERMISSIONS`.
+Auditors and compliance officers read everything and change nothing; staff of other departments
+read a case only under an approved access grant.
+"""
 
 from enum import Enum
 
 from application.errors import NotAllowed
+from domain.access import ReadKind
 from domain.actor import Actor, Role
+from domain.case import KINDS_NEEDING_AMOUNT, ResolutionKind
+from domain.money import Money
 
 
 class Command(Enum):
@@ -12,41 +20,115 @@ class Command(Enum):
     ASSIGN = "assign"
     ADD_NOTE = "add_note"
     PROPOSE_RESOLUTION = "propose_resolution"
+    # A proposal that pays the customer money (compensation, price reduction, refund, or any amount).
+    PROPOSE_PAYMENT = "propose_payment"
     RECORD_CUSTOMER_ANSWER = "record_customer_answer"
     MARK_RESOLUTION_EXECUTED = "mark_resolution_executed"
     CLOSE = "close"
     REOPEN = "reopen"
     WITHDRAW = "withdraw"
+    # Issue 5 (liability) adds its decisions here, e.g. DETERMINE_LIABILITY, with their row below.
+    REQUEST_ACCESS_GRANT = "request_access_grant"
+    DECIDE_ACCESS_GRANT = "decide_access_grant"
+    REVOKE_ACCESS_GRANT = "revoke_access_grant"
 
 
-_AGENT, _ENGINEER, _QC, _MANAGER, _ADMIN = (
+class Allowance(Enum):
+    """How far a role's permission reaches."""
+
+    ALWAYS = "always"
+    # Only what the user asked for themselves (their own access grants).
+    OWN = "own"
+    # Only a case the user holds an approved, current access grant for.
+    GRANT = "grant"
+
+
+Subject = Command | ReadKind
+
+_AGENT, _ENGINEER, _QC, _MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN, _STAFF = (
     Role.SERVICE_AGENT,
     Role.ENGINEER,
     Role.QC_INSPECTOR,
     Role.MANAGER,
+    Role.AUDITOR,
+    Role.COMPLIANCE,
     Role.ADMIN,
+    Role.STAFF,
 )
+# Everyone of the after-sales department and its overseers: they read any case without a grant.
+_INSIDERS = (_AGENT, _ENGINEER, _QC, _MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN)
 
-ALLOWED: dict[Command, frozenset[Role]] = {
-    Command.REGISTER: frozenset({_AGENT, _ENGINEER, _MANAGER, _ADMIN}),
-    Command.ACKNOWLEDGE: frozenset({_AGENT, _ENGINEER, _MANAGER, _ADMIN}),
-    Command.ASSIGN: frozenset({_AGENT, _MANAGER, _ADMIN}),
-    Command.ADD_NOTE: frozenset({_AGENT, _ENGINEER, _QC, _MANAGER, _ADMIN}),
-    Command.PROPOSE_RESOLUTION: frozenset({_AGENT, _ENGINEER, _MANAGER, _ADMIN}),
-    Command.RECORD_CUSTOMER_ANSWER: frozenset({_AGENT, _MANAGER, _ADMIN}),
-    Command.MARK_RESOLUTION_EXECUTED: frozenset({_AGENT, _MANAGER, _ADMIN}),
-    Command.CLOSE: frozenset({_AGENT, _MANAGER, _ADMIN}),
+
+def _always(*roles: Role) -> dict[Role, Allowance]:
+    return dict.fromkeys(roles, Allowance.ALWAYS)
+
+
+PERMISSIONS: dict[Subject, dict[Role, Allowance]] = {
+    Command.REGISTER: _always(_AGENT, _ENGINEER, _MANAGER, _ADMIN),
+    Command.ACKNOWLEDGE: _always(_AGENT, _ENGINEER, _MANAGER, _ADMIN),
+    Command.ASSIGN: _always(_AGENT, _MANAGER, _ADMIN),
+    Command.ADD_NOTE: _always(_AGENT, _ENGINEER, _QC, _MANAGER, _ADMIN),
+    Command.PROPOSE_RESOLUTION: _always(_AGENT, _ENGINEER, _MANAGER, _ADMIN),
+    # Money leaves the company: a manager decides what is offered.
+    Command.PROPOSE_PAYMENT: _always(_MANAGER, _ADMIN),
+    Command.RECORD_CUSTOMER_ANSWER: _always(_AGENT, _MANAGER, _ADMIN),
+    Command.MARK_RESOLUTION_EXECUTED: _always(_AGENT, _MANAGER, _ADMIN),
+    Command.CLOSE: _always(_AGENT, _MANAGER, _ADMIN),
     # Reopening undoes a closure that a customer was told about: a manager decides.
-    Command.REOPEN: frozenset({_MANAGER, _ADMIN}),
-    Command.WITHDRAW: frozenset({_AGENT, _MANAGER, _ADMIN}),
+    Command.REOPEN: _always(_MANAGER, _ADMIN),
+    Command.WITHDRAW: _always(_AGENT, _MANAGER, _ADMIN),
+    Command.REQUEST_ACCESS_GRANT: _always(_STAFF, _ADMIN),
+    Command.DECIDE_ACCESS_GRANT: _always(_MANAGER, _ADMIN),
+    # The requester may withdraw their own grant; taking someone's away is a manager's decision.
+    Command.REVOKE_ACCESS_GRANT: {**_always(_MANAGER, _ADMIN), _STAFF: Allowance.OWN},
+    ReadKind.CASE: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
+    ReadKind.CASE_AS_OF: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
+    ReadKind.CASE_HISTORY: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
+    ReadKind.ATTACHMENT: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
+    # A list shows cases nobody granted: staff never list.
+    ReadKind.CASE_LIST: _always(*_INSIDERS),
+    ReadKind.ACCESS_LOG: _always(_AUDITOR, _ADMIN),
+    ReadKind.ACCESS_GRANTS: {**_always(_MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN), _STAFF: Allowance.OWN},
+    ReadKind.CHECKPOINTS: _always(*_INSIDERS, _STAFF),
+    # Proofs carry the raw events, personal data included: for those who read every case file anyway.
+    ReadKind.PROOFS: _always(_MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN),
 }
 
+# The widest reach first: a user with several roles acts in the one that reaches furthest.
+_REACH = (Allowance.ALWAYS, Allowance.OWN, Allowance.GRANT)
 
-def authorise(command: Command, user_id: str, roles: frozenset[Role]) -> Actor:
-    """The actor that runs the command: the user in the first of their roles that allows it."""
-    allowed = ALLOWED[command]
-    for role in sorted(roles, key=lambda r: r.value):
-        if role in allowed:
-            return Actor(user_id=user_id, role=role)
-    needed = ", ".join(sorted(r.value for r in allowed))
-    raise NotAllowed(f"{command.value} needs one of the roles: {needed}")
+
+def allowance(subject: Subject, roles: frozenset[Role]) -> tuple[Role, Allowance] | None:
+    """The role a user acts in for `subject` and how far it lets them; None if no role of theirs may."""
+    permitted = PERMISSIONS[subject]
+    found = [(_REACH.index(permitted[r]), r.value, r) for r in roles if r in permitted]
+    if not found:
+        return None
+    _, _, role = min(found)
+    return role, permitted[role]
+
+
+def needed_roles(subject: Subject) -> str:
+    return ", ".join(sorted(r.value for r in PERMISSIONS[subject]))
+
+
+def authorise(command: Command, user_id: str, roles: frozenset[Role], owner: str | None = None) -> Actor:
+    """The actor that runs the command: the user in the role of theirs that allows it.
+
+    `owner` is the user whose thing the command acts on; a role allowed only its own needs it to match.
+    """
+    found = allowance(command, roles)
+    if found is None:
+        raise NotAllowed(f"{command.value} needs one of the roles: {needed_roles(command)}")
+    role, reach = found
+    if reach is Allowance.OWN and owner != user_id:
+        raise NotAllowed(f"{command.value}: as {role.value} you may act only on your own")
+    if reach is Allowance.GRANT:
+        raise AssertionError(f"{command.value} is a command; grants allow reads only")
+    return Actor(user_id=user_id, role=role)
+
+
+def proposal_command(kind: ResolutionKind, amount: Money | None) -> Command:
+    """The permission a resolution proposal needs: one that pays money needs a manager."""
+    pays = amount is not None or kind in KINDS_NEEDING_AMOUNT
+    return Command.PROPOSE_PAYMENT if pays else Command.PROPOSE_RESOLUTION

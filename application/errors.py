@@ -20,3 +20,7 @@ class VersionConflict(ApplicationError):
 
 class IdempotencyKeyReused(ApplicationError):
     """The same idempotency key came back with a different request."""
+
+
+class AccessGrantNotFound(ApplicationError):
+    pass

@@ -8,9 +8,10 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from application.authorization import Command, authorise
+from application.authorization import Command, authorise, proposal_command
 from application.errors import CaseNotFound, IdempotencyKeyReused, VersionConflict
 from application.ports import (
     CaseNumberClaim,
@@ -45,18 +46,19 @@ class Caller:
 @dataclass(frozen=True)
 class CommandResult:
     id: UUID
-    number: str
+    number: str | None  # the case number; None for what has none (an access grant)
     version: int
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_response(self) -> dict[str, Any]:
-        return {"id": str(self.id), "number": self.number, "version": self.version, **self.extra}
+        number = {"number": self.number} if self.number is not None else {}
+        return {"id": str(self.id), **number, "version": self.version, **self.extra}
 
     @classmethod
     def from_response(cls, response: dict[str, Any]) -> "CommandResult":
         known = {"id", "number", "version"}
         extra = {k: v for k, v in response.items() if k not in known}
-        return cls(UUID(response["id"]), response["number"], response["version"], extra)
+        return cls(UUID(response["id"]), response.get("number"), response["version"], extra)
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,7 @@ class CaseLedger(Application[UUID]):
         def propose(case: Case, actor: Actor, when: datetime, now: datetime) -> dict[str, Any]:
             return {"proposal": case.propose_resolution(kind, amount, description, actor, when, now)}
 
-        return self._change(caller, Command.PROPOSE_RESOLUTION, case_id, at, propose)
+        return self._change(caller, proposal_command(kind, amount), case_id, at, propose)
 
     def accept_resolution(
         self, caller: Caller, case_id: UUID, proposal: int, at: datetime | None
@@ -257,47 +259,65 @@ class CaseLedger(Application[UUID]):
         self, caller: Caller, command: Command, case_id: UUID, at: datetime | None, change: CaseChange
     ) -> CommandResult:
         actor = authorise(command, caller.user_id, caller.roles)
+        return self.run_command(
+            caller, lambda: self.get_case(case_id), lambda case, now: change(case, actor, at or now, now)
+        )
+
+    def run_command(
+        self,
+        caller: Caller,
+        load: Callable[[], Any],
+        decide: Callable[[Any, datetime], dict[str, Any] | None],
+        noun: str = "case",
+    ) -> CommandResult:
+        """Load an aggregate, let `decide` change it at the time now, and save it, honouring the
+        caller's If-Match and Idempotency-Key: the one path every change of any aggregate takes."""
         if replayed := self._replayed(caller):
             return replayed
         # Without If-Match the client asks for the case as it is: losing a race to another command
         # only means deciding again on the newer state. With If-Match, losing it is the answer.
         attempts = 1 if caller.expected_version is not None else UNCONDITIONAL_ATTEMPTS
         for attempt in range(1, attempts + 1):
-            case = self.get_case(case_id)
-            if caller.expected_version is not None and caller.expected_version != case.version:
+            aggregate = load()
+            if caller.expected_version is not None and caller.expected_version != aggregate.version:
                 raise VersionConflict(
-                    f"the case is at version {case.version}, not {caller.expected_version}", field="If-Match"
+                    f"the {noun} is at version {aggregate.version}, not {caller.expected_version}",
+                    field="If-Match",
                 )
-            now = self.clock.now()
-            extra = change(case, actor, at or now, now) or {}
+            extra = decide(aggregate, self.clock.now()) or {}
             try:
-                return self._save(case, caller, extra=extra)
+                return self._save(aggregate, caller, extra=extra)
             except VersionConflict:
                 if attempt == attempts:
                     raise
         raise AssertionError("unreachable: the last attempt returns or raises")
 
+    def create(self, caller: Caller, make: Callable[[datetime], Aggregate]) -> CommandResult:
+        """Save a new aggregate that `make` builds at the time now; a retried request returns the first."""
+        if replayed := self._replayed(caller):
+            return replayed
+        return self._save(make(self.clock.now()), caller)
+
     def _save(
         self,
-        case: Case,
+        aggregate: Aggregate,
         caller: Caller,
         claim: CaseNumberClaim | None = None,
         extra: dict[str, Any] | None = None,
     ) -> CommandResult:
-        result = CommandResult(case.id, case.number, case.version, extra or {})
+        number = getattr(aggregate, "number", None)  # cases have one, access grants none
+        result = CommandResult(aggregate.id, number, aggregate.version, extra or {})
         record = None
         if caller.idempotency is not None:
             request = caller.idempotency
             record = IdempotencyRecord(request.key, request.request_hash, result.as_response())
         try:
-            self.save(case, idempotency=record, case_number=claim)
+            self.save(aggregate, idempotency=record, case_number=claim)
         except IntegrityError:
-            # Either a retry of this very request committed first, or another command on the case did.
+            # Either a retry of this very request committed first, or another command on the aggregate did.
             if replayed := self._replayed(caller):
                 return replayed
-            raise VersionConflict(
-                "another command changed the case at the same time; reload and retry"
-            ) from None
+            raise VersionConflict("another command changed it at the same time; reload and retry") from None
         return result
 
     def _replayed(self, caller: Caller) -> CommandResult | None:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+from uuid import UUID
 
 
 class Clock(Protocol):
@@ -56,3 +57,12 @@ class CaseNumberClaim:
 
 class CaseNumberTaken(Exception):
     """Another registration committed the same number first; register again with the next one."""
+
+
+class GrantCandidates(Protocol):
+    def __call__(self, user_id: str, case_id: UUID, at: datetime) -> list[UUID]:
+        """Ids of the user's access grants for the case, the likeliest to allow a read at `at` first.
+
+        A read model's answer, so it may lag: the grant loaded from the event store decides.
+        """
+        ...

@@ -6,6 +6,7 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from domain.access import ReadKind, Refusal
 from domain.actor import Actor, Role
 from domain.case import CaseType, Channel, Contact, Customer, Outcome, ResolutionKind, Severity
 from domain.money import Money
@@ -37,7 +38,16 @@ class DataclassAsDict(Transcoding):
         return self.type(**data)
 
 
-ENUMS: tuple[type[Enum], ...] = (Role, CaseType, Channel, Severity, ResolutionKind, Outcome)
+ENUMS: tuple[type[Enum], ...] = (
+    Role,
+    CaseType,
+    Channel,
+    Severity,
+    ResolutionKind,
+    Outcome,
+    ReadKind,
+    Refusal,
+)
 VALUE_OBJECTS: tuple[type, ...] = (Actor, Money, Customer, Contact)
 
 

@@ -203,3 +203,127 @@ def _where(conditions: list[sql.Composable]) -> sql.Composable:
     if not conditions:
         return sql.SQL("")
     return sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions)
+
+
+# -- access: the log of reads, and access grants -----------------------------------------------------
+
+# A user rarely holds more than a few grants for one case; the gate loads each from the event store.
+GRANT_CANDIDATES = 5
+
+
+def grant_candidates(pool: ConnectionPool, user_id: str, case_id: UUID, at: datetime) -> list[UUID]:
+    """The user's grants for the case, those whose period covers `at` first, then the latest.
+
+    Whatever their status here: the read model may lag an approval or a revocation, the store decides.
+    """
+    with pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT id FROM access_grants WHERE requester = %s AND case_id = %s"
+            " ORDER BY (valid_from <= %s AND %s < valid_until) DESC, requested_at DESC LIMIT %s",
+            (user_id, case_id, at, at, GRANT_CANDIDATES),
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+@dataclass(frozen=True)
+class AccessLogEntry:
+    """One read through the API, allowed or refused."""
+
+    position: int
+    recorded_at: datetime
+    user_id: str
+    role: str
+    what: str
+    case_ids: list[UUID]
+    grant_id: UUID | None
+    request_id: str | None
+    refused: bool
+    why: str | None
+
+
+@dataclass(frozen=True)
+class AccessLogPage:
+    entries: list[AccessLogEntry]
+    has_next_page: bool
+
+
+def access_log(pool: ConnectionPool, case_id: UUID | None, first: int, before: int | None) -> AccessLogPage:
+    """Up to `first` reads (of `case_id`, or of anything), newest first, older than position `before`."""
+    conditions: list[sql.Composable] = []
+    params: list[Any] = []
+    if case_id is not None:
+        conditions.append(sql.SQL("case_id = %s"))
+        params.append(case_id)
+    if before is not None:
+        conditions.append(sql.SQL("notification_id < %s"))
+        params.append(before)
+    # The page's reads first, then all their rows: a read of many cases is one entry.
+    query = sql.SQL(
+        "WITH page AS (SELECT DISTINCT notification_id FROM access_log{where}"
+        " ORDER BY notification_id DESC LIMIT %s)"
+        " SELECT notification_id, recorded_at, user_id, role, what, case_id, grant_id, request_id,"
+        " refused, why"
+        " FROM access_log JOIN page USING (notification_id) ORDER BY notification_id DESC, case_id"
+    ).format(where=_where(conditions))
+    with pool.connection() as conn:
+        rows = conn.execute(query, [*params, first + 1]).fetchall()
+    entries = _log_entries(rows)
+    return AccessLogPage(entries[:first], has_next_page=len(entries) > first)
+
+
+def _log_entries(rows: Sequence[tuple[Any, ...]]) -> list[AccessLogEntry]:
+    entries: dict[int, AccessLogEntry] = {}
+    for position, recorded_at, user_id, role, what, case_id, grant_id, request_id, refused, why in rows:
+        entry = entries.get(position)
+        if entry is None:
+            entry = entries[position] = AccessLogEntry(
+                position, recorded_at, user_id, role, what, [], grant_id, request_id, refused, why
+            )
+        if case_id is not None:
+            entry.case_ids.append(case_id)
+    return list(entries.values())
+
+
+@dataclass(frozen=True)
+class GrantSummary:
+    """An access grant's latest state, as the projection last wrote it (without its purpose)."""
+
+    id: UUID
+    case_id: UUID
+    requester: str
+    status: str
+    valid_from: datetime
+    valid_until: datetime
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    revoked_by: str | None
+    revoked_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class GrantFilter:
+    """Conditions a listed grant must meet; None means any."""
+
+    case_id: UUID | None = None
+    status: str | None = None
+    requester: str | None = None
+
+
+def access_grants(pool: ConnectionPool, where: GrantFilter, first: int) -> list[GrantSummary]:
+    """Up to `first` grants meeting `where`, the latest requested first."""
+    conditions: list[sql.Composable] = []
+    params: list[Any] = []
+    for column in ("case_id", "status", "requester"):
+        value = getattr(where, column)
+        if value is not None:
+            conditions.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
+            params.append(value)
+    query = sql.SQL(
+        "SELECT id, case_id, requester, status, valid_from, valid_until, requested_at, decided_by,"
+        " decided_at, revoked_by, revoked_at, version FROM access_grants{where}"
+        " ORDER BY requested_at DESC, id DESC LIMIT %s"
+    ).format(where=_where(conditions))
+    with pool.connection() as conn, conn.cursor(row_factory=class_row(GrantSummary)) as cur:
+        return cur.execute(query, [*params, first]).fetchall()

@@ -21,7 +21,7 @@ from eventsourcing.utils import TopicError
 from psycopg import Connection, sql
 from psycopg_pool import ConnectionPool
 
-from projections.cases import CaseProjection
+from projections.read_models import ReadModels
 from projections.tracking import Tracking
 
 log = structlog.get_logger(__name__)
@@ -70,7 +70,7 @@ class Projection(Protocol):
 
 
 class ProjectionRunner:
-    """Keeps the case read models current, in a background thread or in a blocking loop."""
+    """Keeps the read models current, in a background thread or in a blocking loop."""
 
     def __init__(
         self,
@@ -86,7 +86,7 @@ class ProjectionRunner:
         self.pool = pool
         self.events = events
         self.decode = decode
-        self.projection: Projection = projection or CaseProjection()
+        self.projection: Projection = projection or ReadModels()
         self.batch_size = batch_size
         self.rebuild_batch_size = rebuild_batch_size
         # Work that follows the projection: e.g. signing a checkpoint once the leaves are in.

@@ -5,6 +5,7 @@ without one (set the Authorization header in its headers tab). Each module here 
 group of query fields; `schema` merges them into the one Query type.
 """
 
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
@@ -12,20 +13,22 @@ from fastapi import Request
 from fastapi.security import HTTPBearer
 from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.fastapi import GraphQLRouter
 from strawberry.tools import merge_types
 
 from api.auth import current_user
 from api.bootstrap import Services
+from api.graphql.access import AccessQueries
 from api.graphql.cases import CaseQueries
 from api.graphql.context import QueryRefused, ReadContext
 from api.graphql.history import HistoryQueries
+from api.graphql.integrity import IntegrityQueries
 from application.errors import NotAllowed
 
 _bearer = HTTPBearer(auto_error=False)
 
-Query = merge_types("Query", (CaseQueries, HistoryQueries))
+Query = merge_types("Query", (CaseQueries, HistoryQueries, IntegrityQueries, AccessQueries))
 
 
 def _asks_for_graphiql(request: Request) -> bool:
@@ -56,7 +59,29 @@ def _is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, QueryRefused | NotAllowed)
 
 
-schema = strawberry.Schema(query=Query, extensions=[lambda: MaskErrors(should_mask_error=_is_unexpected)])
+class RefusalsAreForbidden(SchemaExtension):
+    """A read the gate refused answers HTTP 403, its message kept, with `extensions.code = FORBIDDEN`.
+
+    Like REST's 403, so that clients and proxies see a refusal for what it is; any data the other
+    fields of the query produced still comes along.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None) or []
+        refusals = [e for e in errors if isinstance(e.original_error, NotAllowed)]
+        for error in refusals:
+            error.extensions = {**(error.extensions or {}), "code": "FORBIDDEN"}
+        response = getattr(self.execution_context.context, "response", None)
+        if refusals and response is not None:
+            response.status_code = 403
+
+
+schema = strawberry.Schema(
+    query=Query,
+    extensions=[lambda: MaskErrors(should_mask_error=_is_unexpected), RefusalsAreForbidden],
+)
 
 
 def graphql_router(services: Services) -> GraphQLRouter:

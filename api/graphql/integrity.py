@@ -9,11 +9,9 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
 from api.graphql.context import QueryRefused, ReadContext
-from application.errors import NotAllowed
-from infra.integrity import EventProof, ProofUnavailable, StoredCheckpoint
-
-# Proofs carry raw event bytes, personal data included: the roles that may read every case file.
-PROOF_READERS = frozenset({"auditor", "compliance", "manager", "admin"})
+from application.access import ReadKind
+from application.authorization import allowance
+from infra.integrity import EventProof, ProofUnavailable, StoredCheckpoint, proven_cases
 
 
 @strawberry.type(description="A signed checkpoint: the Merkle root of the first treeSize events, signed.")
@@ -87,8 +85,10 @@ class IntegrityQueries:
     async def inclusion_proof(
         self, info: Info[ReadContext, None], position: Position, tree_size: TreeSize = None
     ) -> ProofDocument:
-        _may_read_proofs(info)
+        if allowance(ReadKind.PROOFS, info.context.user.roles) is None:
+            await info.context.open_read(ReadKind.PROOFS)  # records the refusal, and raises it
         document = await _proof(info.context.services.integrity.inclusion_proof, position, tree_size)
+        await info.context.open_read(ReadKind.PROOFS, proven_cases(document))
         return ProofDocument(tree_size=document["tree_size"], document=json.dumps(document))
 
     @strawberry.field(description="Proof that a later signed checkpoint extends an earlier one")
@@ -98,14 +98,9 @@ class IntegrityQueries:
         old_size: Annotated[int, strawberry.argument(description="The earlier checkpoint's tree size")],
         new_size: TreeSize = None,
     ) -> ProofDocument:
-        _may_read_proofs(info)
+        await info.context.open_read(ReadKind.PROOFS)
         document = await _proof(info.context.services.integrity.consistency_proof, old_size, new_size)
         return ProofDocument(tree_size=document["new_size"], document=json.dumps(document))
-
-
-def _may_read_proofs(info: Info[ReadContext, None]) -> None:
-    if not any(role.value in PROOF_READERS for role in info.context.user.roles):
-        raise NotAllowed("proofs need one of the roles: " + ", ".join(sorted(PROOF_READERS)))
 
 
 async def _proof(make: Any, *args: Any) -> dict[str, Any]:

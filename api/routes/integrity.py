@@ -6,6 +6,7 @@ Proof documents are the JSON that `infra/verifier.py` (a single file an arbitrat
 
 import base64
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
@@ -13,7 +14,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentUser
 from api.problems import Problem
-from infra.integrity import IntegrityLog, ProofUnavailable, StoredCheckpoint
+from application.access import Reader, ReadKind
+from application.authorization import allowance
+from infra.integrity import IntegrityLog, ProofUnavailable, StoredCheckpoint, proven_cases
 from infra.users import User
 
 router = APIRouter(prefix="/api/v1/integrity", tags=["integrity"])
@@ -66,18 +69,15 @@ class ConsistencyProof(BaseModel):
     proof: list[str] = Field(description="RFC 9162 consistency proof, hex hashes")
 
 
-# Proofs carry raw event bytes, personal data included: the roles that may read every case file.
-PROOF_READERS = frozenset({"auditor", "compliance", "manager", "admin"})
-
-
 def _integrity(request: Request) -> IntegrityLog:
     integrity: IntegrityLog = request.app.state.services.integrity
     return integrity
 
 
-def _may_read_proofs(user: User) -> None:
-    if not any(role.value in PROOF_READERS for role in user.roles):
-        raise HTTPException(403, "proofs need one of the roles: " + ", ".join(sorted(PROOF_READERS)))
+async def _open_proof(request: Request, user: User, case_ids: list[UUID]) -> None:
+    """Proofs carry raw events: the matrix decides (ReadKind.PROOFS) and the access log records it."""
+    reader = Reader(user.id, user.roles, getattr(request.state, "request_id", None))
+    await run_in_threadpool(request.app.state.services.read_access.open, reader, ReadKind.PROOFS, case_ids)
 
 
 @router.get(
@@ -136,8 +136,11 @@ async def inclusion_proof(
     position: Annotated[int, Query(ge=1, description="The event's position (notification id)")],
     tree_size: Annotated[int | None, Query(ge=1, description="The checkpoint; default the latest")] = None,
 ) -> dict[str, Any]:
-    _may_read_proofs(user)
-    return await _proof(_integrity(request).inclusion_proof, position, tree_size)
+    if allowance(ReadKind.PROOFS, user.roles) is None:
+        await _open_proof(request, user, [])  # records the refusal, and raises it
+    document = await _proof(_integrity(request).inclusion_proof, position, tree_size)
+    await _open_proof(request, user, proven_cases(document))
+    return document
 
 
 @router.get(
@@ -154,7 +157,7 @@ async def consistency_proof(
         int | None, Query(ge=1, description="The later checkpoint; default the latest")
     ] = None,
 ) -> dict[str, Any]:
-    _may_read_proofs(user)
+    await _open_proof(request, user, [])
     return await _proof(_integrity(request).consistency_proof, old_size, new_size)
 
 

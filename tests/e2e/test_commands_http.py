@@ -60,7 +60,7 @@ def test_a_case_goes_from_registration_to_closure(client, services, tokens):
                 "amount": {"amount": "18.50", "currency": "CNY"},
                 "description": "CNY 18.50/t off for the calorific shortfall",
             },
-            agent,
+            manager,
         ),
         ("reject-resolution", {"proposal": 1, "reason": "Too little for 380 kcal/kg"}, agent),
         (
@@ -244,7 +244,8 @@ def test_bad_amounts_get_422(client, services, tokens, body, field):
     created = _register(client, tokens["service_agent"])
     case = f"/api/v1/cases/{created['id']}"
     client.post(f"{case}/acknowledge", headers=auth(tokens["service_agent"]))
-    response = client.post(f"{case}/resolution-proposals", json=body, headers=auth(tokens["service_agent"]))
+    # A manager: an amount of money is a manager's proposal, and the role is checked before the body.
+    response = client.post(f"{case}/resolution-proposals", json=body, headers=auth(tokens["manager"]))
     assert response.status_code == 422, response.text
     assert response.json()["field"] == field
     assert len(_events(services, created["id"])) == 2

@@ -1,12 +1,16 @@
 """Who may run which command: the table, written out here as the business states it."""
 
+from decimal import Decimal
+
 import pytest
 
-from application.authorization import Command, authorise
+from application.authorization import Command, authorise, proposal_command
 from application.errors import NotAllowed
 from domain.actor import Actor, Role
+from domain.case import ResolutionKind
+from domain.money import Money
 
-AGENT, ENGINEER, QC, MANAGER, AUDITOR, COMPLIANCE, ADMIN = (
+AGENT, ENGINEER, QC, MANAGER, AUDITOR, COMPLIANCE, ADMIN, STAFF = (
     Role.SERVICE_AGENT,
     Role.ENGINEER,
     Role.QC_INSPECTOR,
@@ -14,6 +18,7 @@ AGENT, ENGINEER, QC, MANAGER, AUDITOR, COMPLIANCE, ADMIN = (
     Role.AUDITOR,
     Role.COMPLIANCE,
     Role.ADMIN,
+    Role.STAFF,
 )
 
 # Auditors and compliance officers read and export; they never change a case.
@@ -24,12 +29,20 @@ MAY_RUN: dict[Command, set[Role]] = {
     Command.ASSIGN: {AGENT, MANAGER, ADMIN},
     Command.ADD_NOTE: {AGENT, ENGINEER, QC, MANAGER, ADMIN},
     Command.PROPOSE_RESOLUTION: {AGENT, ENGINEER, MANAGER, ADMIN},
+    # Money leaves the company: only a manager offers it.
+    Command.PROPOSE_PAYMENT: {MANAGER, ADMIN},
     Command.RECORD_CUSTOMER_ANSWER: {AGENT, MANAGER, ADMIN},
     Command.MARK_RESOLUTION_EXECUTED: {AGENT, MANAGER, ADMIN},
     Command.CLOSE: {AGENT, MANAGER, ADMIN},
     Command.REOPEN: {MANAGER, ADMIN},
     Command.WITHDRAW: {AGENT, MANAGER, ADMIN},
+    Command.REQUEST_ACCESS_GRANT: {STAFF, ADMIN},
+    Command.DECIDE_ACCESS_GRANT: {MANAGER, ADMIN},
+    # Staff withdraw only their own grants (see the last test).
+    Command.REVOKE_ACCESS_GRANT: {MANAGER, ADMIN, STAFF},
 }
+
+CNY = Money(Decimal("100"), "CNY")
 
 EVERY_PAIR = [(command, role) for command in Command for role in Role]
 
@@ -41,7 +54,7 @@ def test_the_table_covers_every_command() -> None:
 @pytest.mark.parametrize(("command", "role"), EVERY_PAIR, ids=[f"{c.value}-{r.value}" for c, r in EVERY_PAIR])
 def test_a_single_role_user_may_run_exactly_the_commands_of_their_role(command: Command, role: Role) -> None:
     if role in MAY_RUN[command]:
-        assert authorise(command, "user-1", frozenset({role})) == Actor("user-1", role)
+        assert authorise(command, "user-1", frozenset({role}), owner="user-1") == Actor("user-1", role)
     else:
         with pytest.raises(NotAllowed, match=f"^{command.value} needs one of the roles: "):
             authorise(command, "user-1", frozenset({role}))
@@ -94,3 +107,34 @@ def test_a_refusal_names_the_roles_that_would_be_allowed(
         authorise(command, "user-1", frozenset(roles))
 
     assert str(refused.value) == f"{command.value} needs one of the roles: {needed}"
+
+
+def test_staff_withdraw_their_own_grants_and_nobody_else_s() -> None:
+    roles = frozenset({STAFF})
+
+    assert authorise(Command.REVOKE_ACCESS_GRANT, "staff-1", roles, owner="staff-1") == Actor(
+        "staff-1", STAFF
+    )
+    with pytest.raises(NotAllowed, match=r"^revoke_access_grant: as staff you may act only on your own$"):
+        authorise(Command.REVOKE_ACCESS_GRANT, "staff-1", roles, owner="staff-2")
+    assert authorise(Command.REVOKE_ACCESS_GRANT, "boss-1", frozenset({STAFF, MANAGER}), owner="staff-2") == (
+        Actor("boss-1", MANAGER)
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "amount", "command"),
+    [
+        (ResolutionKind.COMPENSATION, CNY, Command.PROPOSE_PAYMENT),
+        (ResolutionKind.PRICE_REDUCTION, CNY, Command.PROPOSE_PAYMENT),
+        (ResolutionKind.RETURN_REFUND, None, Command.PROPOSE_PAYMENT),
+        (ResolutionKind.REPAIR, CNY, Command.PROPOSE_PAYMENT),
+        (ResolutionKind.REPAIR, None, Command.PROPOSE_RESOLUTION),
+        (ResolutionKind.ADVICE_ONLY, None, Command.PROPOSE_RESOLUTION),
+    ],
+    ids=["compensation", "price reduction", "refund without amount", "paid repair", "repair", "advice"],
+)
+def test_a_proposal_that_pays_money_needs_a_manager(
+    kind: ResolutionKind, amount: Money | None, command: Command
+) -> None:
+    assert proposal_command(kind, amount) is command

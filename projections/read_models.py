@@ -1,0 +1,32 @@
+"""Every read model as one projection: all of them apply a batch in one transaction, at one position.
+
+One tracking position means the case read models and the access read models never disagree about
+how far they have got, and `rebuild` rebuilds all of them from event 1.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from psycopg import Connection
+
+from projections.access import AccessProjection
+from projections.cases import CaseProjection
+
+NAME = "read_models"
+
+
+class ReadModels:
+    """Applies each part in turn; each part ignores the events it does not know."""
+
+    name = NAME
+
+    def __init__(self, *parts: Any) -> None:
+        self.parts = parts or (CaseProjection(), AccessProjection())
+
+    def apply(self, conn: Connection[Any], events: Sequence[tuple[int, Any]]) -> None:
+        for part in self.parts:
+            part.apply(conn, events)
+
+    def clear(self, conn: Connection[Any]) -> None:
+        for part in self.parts:
+            part.clear(conn)

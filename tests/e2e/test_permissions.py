@@ -1,0 +1,288 @@
+"""The permission matrix, route by route and field by field, for every role, through HTTP.
+
+Each surface (a REST route or a GraphQL field) names the permission it needs; every role sends one
+valid request to it, and gets 403 exactly when `PERMISSIONS` gives that role nothing there. The
+README's table is rendered from the same two lists, so it cannot drift from what the API does.
+"""
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.bootstrap import Services, bootstrap
+from api.graphql import schema
+from application.authorization import PERMISSIONS, Allowance, Command, Subject, allowance
+from domain.access import ReadKind
+from domain.actor import Role
+from infra.settings import Settings
+from tests.conftest import _with_dbname, auth, registration
+from tests.e2e.test_access import settled
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+@dataclass
+class World:
+    """One database for the whole module: a case, and grants in the states the surfaces need."""
+
+    services: Services
+    client: TestClient
+    tokens: dict[Role, str]
+    case_id: str = ""
+    pending_grant: str = ""  # requested by staff, for approve/reject
+    staff_grant: str = ""  # requested by staff, for revoke
+    read_grant: str = ""  # approved: staff read the case under it
+
+
+Send = Callable[[World, str], Any]
+
+
+@dataclass(frozen=True)
+class Surface:
+    label: str  # as the README's table shows it
+    subject: Subject
+    send: Send
+    route: tuple[str, str] | None = None  # (method, FastAPI path) of a REST route
+    field: str | None = None  # the GraphQL Query field
+
+
+def rest(method: str, path: str, subject: Subject, body: Any = None, label: str = "") -> Surface:
+    def send(world: World, token: str) -> Any:
+        url = path.format(case_id=world.case_id, grant_id=world.pending_grant, staff_grant=world.staff_grant)
+        return world.client.request(method, url, json=body, headers=auth(token))
+
+    route_path = path.replace("{staff_grant}", "{grant_id}")
+    shown = route_path.split("?")[0].replace("{case_id}", "{id}").replace("{grant_id}", "{id}")
+    return Surface(label or f"`{method} {shown}`", subject, send, route=(method, route_path))
+
+
+def graphql(field: str, query: str, subject: Subject, label: str = "") -> Surface:
+    def send(world: World, token: str) -> Any:
+        variables = {"id": world.case_id, "number": "AS-1999-000001"}
+        used = {k: v for k, v in variables.items() if f"${k}" in query}
+        return world.client.post("/graphql", json={"query": query, "variables": used}, headers=auth(token))
+
+    return Surface(label or f"GraphQL `{field}`", subject, send, field=field)
+
+
+def _until() -> str:
+    return (datetime.now(UTC) + timedelta(days=7)).isoformat()
+
+
+CASES = "/api/v1/cases/{case_id}"
+GRANTS = "/api/v1/access-grants"
+INTEGRITY = "/api/v1/integrity"
+PAYMENT = {"kind": "compensation", "amount": {"amount": "120.00", "currency": "CNY"}, "description": "x"}
+
+SURFACES: list[Surface] = [
+    rest("POST", "/api/v1/cases", Command.REGISTER, registration()),
+    rest("POST", f"{CASES}/acknowledge", Command.ACKNOWLEDGE, {}),
+    rest("POST", f"{CASES}/assign", Command.ASSIGN, {"department": "QC", "assignee": "qc-1"}),
+    rest("POST", f"{CASES}/notes", Command.ADD_NOTE, {"text": "Sample taken"}),
+    rest(
+        "POST",
+        f"{CASES}/resolution-proposals",
+        Command.PROPOSE_RESOLUTION,
+        {"kind": "advice_only", "description": "Store it dry"},
+        label="`POST /api/v1/cases/{id}/resolution-proposals` without money (advice, repair, replacement)",
+    ),
+    rest(
+        "POST",
+        f"{CASES}/resolution-proposals",
+        Command.PROPOSE_PAYMENT,
+        PAYMENT,
+        label="`POST /api/v1/cases/{id}/resolution-proposals` with money (compensation, price reduction, "
+        "refund, any amount)",
+    ),
+    rest("POST", f"{CASES}/accept-resolution", Command.RECORD_CUSTOMER_ANSWER, {"proposal": 1}),
+    rest(
+        "POST", f"{CASES}/reject-resolution", Command.RECORD_CUSTOMER_ANSWER, {"proposal": 1, "reason": "No"}
+    ),
+    rest("POST", f"{CASES}/execute-resolution", Command.MARK_RESOLUTION_EXECUTED, {"details": "Done"}),
+    rest("POST", f"{CASES}/close", Command.CLOSE, {"outcome": "duplicate", "reason": "Same as AS-1"}),
+    rest("POST", f"{CASES}/reopen", Command.REOPEN, {"reason": "Customer came back"}),
+    rest("POST", f"{CASES}/withdraw", Command.WITHDRAW, {"reason": "Customer withdrew"}),
+    rest("POST", GRANTS, Command.REQUEST_ACCESS_GRANT, None),  # body made per request: see _request_body
+    rest("POST", f"{GRANTS}/{{grant_id}}/approve", Command.DECIDE_ACCESS_GRANT, {}),
+    rest("POST", f"{GRANTS}/{{grant_id}}/reject", Command.DECIDE_ACCESS_GRANT, {"reason": "Not needed"}),
+    rest("POST", f"{GRANTS}/{{staff_grant}}/revoke", Command.REVOKE_ACCESS_GRANT, {"reason": "Done"}),
+    graphql("case", "query($id: ID!) { case(id: $id) { number } }", ReadKind.CASE, "GraphQL `case(id)`"),
+    graphql(
+        "case",
+        'query($id: ID!) { case(id: $id, asOf: "2030-01-01T00:00:00Z") { number } }',
+        ReadKind.CASE_AS_OF,
+        "GraphQL `case(id, asOf)`",
+    ),
+    graphql(
+        "caseByNumber", "query($number: String!) { caseByNumber(number: $number) { id } }", ReadKind.CASE
+    ),
+    graphql("cases", "{ cases { totalCount } }", ReadKind.CASE_LIST),
+    graphql(
+        "caseHistory", "query($id: ID!) { caseHistory(id: $id) { event { version } } }", ReadKind.CASE_HISTORY
+    ),
+    graphql("accessLog", "{ accessLog { edges { cursor } } }", ReadKind.ACCESS_LOG),
+    graphql("accessGrants", "{ accessGrants { id } }", ReadKind.ACCESS_GRANTS),
+    graphql("verifierKey", "{ verifierKey }", ReadKind.CHECKPOINTS),
+    graphql("latestCheckpoint", "{ latestCheckpoint { treeSize } }", ReadKind.CHECKPOINTS),
+    graphql("inclusionProof", "{ inclusionProof(position: 1) { treeSize } }", ReadKind.PROOFS),
+    graphql("consistencyProof", "{ consistencyProof(oldSize: 1) { treeSize } }", ReadKind.PROOFS),
+    rest("GET", f"{INTEGRITY}/checkpoints/latest", ReadKind.CHECKPOINTS),
+    rest("GET", f"{INTEGRITY}/checkpoints", ReadKind.CHECKPOINTS),
+    rest("GET", f"{INTEGRITY}/proofs/inclusion?position=1", ReadKind.PROOFS),
+    rest("GET", f"{INTEGRITY}/proofs/consistency?old_size=1", ReadKind.PROOFS),
+]
+# Served to anyone, without a token: what a third party needs to check a proof.
+PUBLIC_ROUTES = {("GET", f"{INTEGRITY}/public-key")}
+
+
+def _route_path(surface: Surface) -> tuple[str, str] | None:
+    return (surface.route[0], surface.route[1].split("?")[0]) if surface.route else None
+
+
+# -- the module's world ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(server_url: str, template_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    name = f"aftersales_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "aftersales_test_template"')
+    settings = Settings(data_dir=tmp_path_factory.mktemp("permissions"), run_projections=True)
+    services = bootstrap(settings, url=_with_dbname(server_url, name))
+    try:
+        tokens = {role: services.users.add(f"{role.value}-1", role.value, frozenset({role})) for role in Role}
+        with TestClient(create_app(services), raise_server_exceptions=False) as client:
+            yield _furnished(World(services, client, tokens))
+    finally:
+        services.close()
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _furnished(world: World) -> World:
+    admin, staff, manager = world.tokens[Role.ADMIN], world.tokens[Role.STAFF], world.tokens[Role.MANAGER]
+    world.case_id = _ok(world.client.post("/api/v1/cases", json=registration(), headers=auth(admin)))["id"]
+    _ok(world.client.post(f"/api/v1/cases/{world.case_id}/acknowledge", headers=auth(admin)))
+    world.pending_grant, world.staff_grant, world.read_grant = (
+        _ok(world.client.post(GRANTS, json=_request_body(world), headers=auth(staff)))["id"] for _ in range(3)
+    )
+    _ok(world.client.post(f"{GRANTS}/{world.read_grant}/approve", headers=auth(manager)))
+    settled(world.services)
+    return world
+
+
+def _ok(response: Any) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.text
+    return dict(response.json())
+
+
+def _request_body(world: World) -> dict[str, Any]:
+    return {"case_id": world.case_id, "purpose": "Audit of the coal contract", "valid_until": _until()}
+
+
+def _send(surface: Surface, world: World, role: Role) -> Any:
+    token = world.tokens[role]
+    if surface.subject is Command.REQUEST_ACCESS_GRANT:
+        return world.client.post(GRANTS, json=_request_body(world), headers=auth(token))
+    return surface.send(world, token)
+
+
+# -- route by route, field by field ---------------------------------------------------------------
+
+EVERY_PAIR = [(surface, role) for surface in SURFACES for role in Role]
+
+
+@pytest.mark.parametrize(("surface", "role"), EVERY_PAIR, ids=[f"{s.label}-{r.value}" for s, r in EVERY_PAIR])
+def test_a_role_gets_403_exactly_where_the_matrix_gives_it_nothing(
+    world: World, surface: Surface, role: Role
+):
+    may = allowance(surface.subject, frozenset({role})) is not None
+
+    response = _send(surface, world, role)
+
+    assert response.status_code not in (401, 500), response.text
+    assert (response.status_code == 403) is (not may), f"{surface.label} as {role.value}: {response.text}"
+
+
+def test_every_route_and_field_is_in_the_matrix(world: World):
+    routes = {
+        (method, route.path)
+        for route in world.client.app.routes  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute) and route.path.startswith("/api/")
+        for method in route.methods
+    }
+    covered = {_route_path(s) for s in SURFACES} | PUBLIC_ROUTES
+    fields = set(schema._schema.query_type.fields)  # type: ignore[union-attr]
+
+    assert routes - covered == set(), "add these routes to SURFACES, with the permission they need"
+    assert fields - {s.field for s in SURFACES} == set(), "add these GraphQL fields to SURFACES"
+    assert {s.subject for s in SURFACES} == set(PERMISSIONS) - {ReadKind.ATTACHMENT}
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.COMPLIANCE], ids=["auditor", "compliance"])
+def test_auditors_and_compliance_officers_read_everything_and_change_nothing(world: World, role: Role):
+    history = [(world.case_id, "case"), (world.pending_grant, "grant"), (world.staff_grant, "grant")]
+    versions = {i: len(list(world.services.ledger.events.get(uuid.UUID(i)))) for i, _ in history}
+
+    commands = [s for s in SURFACES if isinstance(s.subject, Command)]
+    reads = [s for s in SURFACES if isinstance(s.subject, ReadKind) and s.subject is not ReadKind.ACCESS_LOG]
+
+    assert all(_send(s, world, role).status_code == 403 for s in commands)
+    assert all(_send(s, world, role).status_code != 403 for s in reads)
+    assert {i: len(list(world.services.ledger.events.get(uuid.UUID(i)))) for i, _ in history} == versions
+
+
+def test_a_service_agent_cannot_offer_money_but_a_manager_can(world: World):
+    assert PERMISSIONS[Command.PROPOSE_PAYMENT] == {
+        Role.MANAGER: Allowance.ALWAYS,
+        Role.ADMIN: Allowance.ALWAYS,
+    }
+
+
+def test_nobody_can_alter_history(world: World):
+    writes = {
+        method
+        for route in world.client.app.routes  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    assert writes <= {"GET", "POST", "HEAD"}, "events are appended, never edited or removed"
+    for method in ("PUT", "PATCH", "DELETE"):
+        response = world.client.request(
+            method, f"/api/v1/cases/{world.case_id}", headers=auth(world.tokens[Role.ADMIN])
+        )
+        assert response.status_code in (404, 405)
+
+
+# -- the README's table ----------------------------------------------------------------------------
+
+_CELL = {Allowance.ALWAYS: "✓", Allowance.OWN: "own", Allowance.GRANT: "grant", None: "—"}
+
+
+def permissions_table() -> str:
+    """The README's table: a row per route or field, a column per role."""
+    header = "| route or field | " + " | ".join(r.value for r in Role) + " |"
+    rule = "|---|" + "---|" * len(Role)
+    rows = [
+        f"| {s.label} | " + " | ".join(_CELL[PERMISSIONS[s.subject].get(r)] for r in Role) + " |"
+        for s in SURFACES
+    ]
+    return "\n".join([header, rule, *rows])
+
+
+def test_the_readme_shows_the_matrix():
+    readme = README.read_text(encoding="utf-8")
+    section = re.search(r"## Permissions\n(.*?)\n## ", readme, re.S)
+
+    assert section is not None, "README needs a '## Permissions' section"
+    assert permissions_table() in section.group(1), "paste permissions_table() into the README"
