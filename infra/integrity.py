@@ -30,6 +30,8 @@ from infra.verifier import Checkpoint, NoteError, event_leaf_hash, open_checkpoi
 log = structlog.get_logger(__name__)
 
 NAME = "integrity"
+# The topics of a case's own events (domain/case.py); other streams are access records and grants.
+CASE_TOPIC_PREFIX = "domain.case:"
 # Checkpointers of every process take turns under this transaction-level advisory lock.
 _CHECKPOINT_LOCK = 0x1A7E_5A1E
 
@@ -338,6 +340,12 @@ class IntegrityLog:
                 binary=True,
             ).fetchall()
             self._tree.extend(bytes(row[0]) for row in rows)
+
+
+def proven_cases(document: dict[str, Any]) -> list[UUID]:
+    """The case an inclusion proof shows an event of (none if the event is not a case's)."""
+    event = document.get("event") or {}
+    return [UUID(event["stream_id"])] if event.get("topic", "").startswith(CASE_TOPIC_PREFIX) else []
 
 
 @dataclass(frozen=True)

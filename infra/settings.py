@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     )
     log_origin: str = Field(
         default="aftersales-ledger.local/events",
+        pattern=r"^[^\s+]+$",  # a C2SP key name: no spaces, no plus sign
         description="the checkpoints' origin line and key name; set it to a name your organisation owns",
     )
     checkpoint_every_events: int = Field(default=1000, ge=1, description="sign a checkpoint after this many")

@@ -33,7 +33,8 @@ def _seed(services) -> None:
         case_id = services.ledger.register_case(CALLER, coal_objection(f"CUST-{n:04d}")).id
         services.ledger.acknowledge(CALLER, case_id, None)
         for k in range(EVENTS_PER_CASE - 2):
-            services.ledger.add_note(CALLER, case_id, f"Note {k}: lab result discussed with the customer.", None)
+            note = f"Note {k}: lab result discussed with the customer."
+            services.ledger.add_note(CALLER, case_id, note, None)
     with psycopg.connect(services.database_url, autocommit=True) as conn:
         conn.execute(
             "INSERT INTO ledger_events (originator_id, originator_version, topic, state) "
@@ -53,7 +54,8 @@ def test_verify_rate_on_100000_events(services, tmp_path):
     services.integrity.checkpoint()
 
     started = time.perf_counter()
-    report = verify(services.database_url, services.integrity.verifier_key, services.integrity.checkpoint_file)
+    integrity = services.integrity
+    report = verify(services.database_url, integrity.verifier_key, integrity.checkpoint_file)
     in_process = time.perf_counter() - started
     assert report.ok and report.events == events, report.ordered()[:3]
     print(

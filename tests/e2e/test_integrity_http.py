@@ -88,3 +88,29 @@ def test_a_position_that_is_not_a_number_gets_422_naming_it(client, tokens):
     response = client.get("/api/v1/integrity/proofs/inclusion?position=x", headers=auth(tokens["auditor"]))
     assert response.status_code == 422
     assert response.json()["field"] == "query.position"
+
+
+def test_a_proof_is_a_read_of_the_case_and_goes_to_the_access_log(client, services, tokens, checkpointed):
+    case_id = services.integrity.inclusion_proof(1)["event"]["stream_id"]
+    response = client.get("/api/v1/integrity/proofs/inclusion?position=1", headers=auth(tokens["auditor"]))
+    assert response.status_code == 200
+    request_id = response.headers["x-request-id"]
+    assert services.projection_runner.wait_until(services.ledger.recorder.max_notification_id(), 5)
+    log = client.post(
+        "/graphql",
+        json={
+            "query": "query ($id: ID!) "
+            "{ accessLog(caseId: $id) { edges { node { userId what requestId } } } }",
+            "variables": {"id": case_id},
+        },
+        headers=auth(tokens["admin"]),
+    ).json()["data"]["accessLog"]["edges"]
+    assert {"userId": "auditor-1", "what": "proofs", "requestId": request_id} in [e["node"] for e in log]
+
+
+def test_a_refused_proof_is_logged_too(client, services, tokens, checkpointed):
+    response = client.get("/api/v1/integrity/proofs/inclusion?position=1", headers=auth(tokens["engineer"]))
+    assert response.status_code == 403
+    with services.pool.connection() as conn:
+        topics = [r[0] for r in conn.execute("SELECT topic FROM ledger_events ORDER BY notification_id")]
+    assert topics[-1].endswith("ReadRefused")

@@ -18,7 +18,7 @@ from domain.actor import Role
 from tests.conftest import coal_objection
 
 ROLE_SCRIPT = Path(__file__).resolve().parents[2] / "docker" / "app-role.sql"
-PASSWORD = "app-role-test"  # noqa: S105 - a throwaway role on the test server
+PASSWORD = "app-role-test"  # a throwaway role on the test server
 AGENT = Caller("agent-1", frozenset({Role.SERVICE_AGENT}))
 
 
