@@ -40,7 +40,8 @@ class CaseQueries:
         if as_of is not None:
             when = aware(as_of, "asOf")
             await info.context.open_read(ReadKind.CASE_AS_OF, [case_id])
-            return await run_in_threadpool(case_as_of, info.context.services.ledger, case_id, when)
+            services = info.context.services
+            return await run_in_threadpool(case_as_of, services.ledger, services.integrity, case_id, when)
         await info.context.open_read(ReadKind.CASE, [case_id])
         summary = await run_in_threadpool(queries.case_by_id, info.context.services.pool, case_id)
         return Case.of_summary(summary) if summary else None

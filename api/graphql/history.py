@@ -41,15 +41,23 @@ def history(ledger: CaseLedger, integrity: IntegrityLog, case_id: UUID) -> list[
     entries = [HistoryEntry.of_step(step) for step in replay_steps(ledger.replay(case_id))]
     if not entries:
         return None
-    checkpoint, proofs = integrity.case_proofs(case_id)
+    proofs = _proofs(integrity, case_id)
     for entry in entries:
-        proof = proofs.get(entry.event.version)
-        if proof is not None and checkpoint is not None:
-            entry.proof = EventInclusion.of(proof, checkpoint)
+        entry.proof = entry.event.proof = proofs.get(entry.event.version)
     return entries
 
 
-def case_as_of(ledger: CaseLedger, case_id: UUID, recorded_by: datetime) -> Case | None:
+def _proofs(integrity: IntegrityLog, case_id: UUID) -> dict[int, EventInclusion]:
+    """Each checkpointed event's proof of inclusion in the latest checkpoint, by version."""
+    checkpoint, proofs = integrity.case_proofs(case_id)
+    if checkpoint is None:
+        return {}
+    return {version: EventInclusion.of(proof, checkpoint) for version, proof in proofs.items()}
+
+
+def case_as_of(
+    ledger: CaseLedger, integrity: IntegrityLog, case_id: UUID, recorded_by: datetime
+) -> Case | None:
     replayed = ledger.replay(case_id, recorded_by)
     first = next(replayed, None)
     if first is None:
@@ -57,6 +65,9 @@ def case_as_of(ledger: CaseLedger, case_id: UUID, recorded_by: datetime) -> Case
     # The replay moves this one case object through every later event: after the steps, it is the case then.
     case = first[1]
     timeline = [TimelineEntry.of_step(step) for step in replay_steps(chain([first], replayed))]
+    proofs = _proofs(integrity, case_id)
+    for entry in timeline:
+        entry.proof = proofs.get(entry.version)
     found = Case.of_summary(queries.CaseSummary.of_case(case))
     found.preloaded_timeline = timeline
     return found

@@ -82,6 +82,12 @@ class TimelineEntry:
         "events are replayed (case with asOf, caseHistory); null where the timeline comes from the read "
         "model (case without asOf, caseByNumber), which keeps no past states.",
     )
+    proof: EventInclusion | None = strawberry.field(
+        default=None,
+        description="Proof that the event is in the latest signed checkpoint. Given where the events are "
+        "replayed (case with asOf, caseHistory); null on read-model timelines, and for an event recorded "
+        "after the latest checkpoint (the next one covers it).",
+    )
 
     @classmethod
     def of_step(cls, step: history.ReplayStep) -> "TimelineEntry":

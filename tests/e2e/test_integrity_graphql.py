@@ -98,3 +98,23 @@ def test_an_engineer_may_not_ask_for_a_proof(client, tokens, case_id):
     response = post(client, tokens["engineer"], "{ inclusionProof(position: 1) { treeSize } }")
     assert response.status_code == 403
     assert "reading proofs needs one of the roles" in response.json()["errors"][0]["message"]
+
+
+def test_a_past_state_carries_the_proof_of_each_event_of_its_timeline(client, tokens, case_id):
+    query = """query ($id: ID!, $asOf: DateTime!) { case(id: $id, asOf: $asOf) {
+        timeline { version proof { leafIndex checkpoint { treeSize } } } } }"""
+    timeline = data(client, tokens["auditor"], query, id=case_id, asOf="2100-01-01T00:00:00Z")["case"][
+        "timeline"
+    ]
+    assert [(e["version"], e["proof"] and e["proof"]["leafIndex"]) for e in timeline] == [
+        (1, 0),
+        (2, 1),
+        (3, None),
+    ]
+
+
+def test_a_read_model_timeline_has_no_proofs(client, services, tokens, case_id):
+    assert services.projection_runner.wait_until(services.ledger.recorder.max_notification_id(), 5)
+    query = "query ($id: ID!) { case(id: $id) { timeline { version proof { leafIndex } } } }"
+    timeline = data(client, tokens["auditor"], query, id=case_id)["case"]["timeline"]
+    assert [e["proof"] for e in timeline] == [None, None, None]
