@@ -10,14 +10,16 @@ what was checkpointed, and how (changed, missing, inserted, moved).
 
 import itertools
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 import psycopg
 
 from infra.integrity import CheckpointFile
 from infra.merkle import MerkleTree
-from infra.verifier import Checkpoint, NoteError, event_leaf_hash, open_checkpoint, verify_consistency
+from infra.verifier import Checkpoint, NoteError, open_checkpoint, raw_event_leaf_hash, verify_consistency
 
 FETCH_ROWS = 20_000
 # Moved events are looked for among this many changed ones; past that, each is only "changed".
@@ -63,6 +65,8 @@ def verify(
 ) -> Report:
     report = Report()
     with psycopg.connect(conninfo) as conn:
+        # One snapshot for every query: checkpoints, leaves and events all as of one moment.
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         signed = _signed_checkpoints(conn, key, checkpoint_file, report)
         tree, positions = _recompute(conn, report, progress)
@@ -167,9 +171,9 @@ class _Mismatch:
     """A row whose leaf differs from the leaf checkpointed at its position."""
 
     position: int
-    stream_id: Any
+    stream_id: bytes
     version: int
-    topic: str
+    topic: bytes
     state: bytes
     checkpointed: bytes  # the leaf stored for this position
 
@@ -180,12 +184,12 @@ def _recompute(
     """The tree of the raw rows as they are now, and each leaf's position."""
     total = conn.execute("SELECT count(*) FROM ledger_events").fetchone()[0]  # type: ignore[index]
     stored = _stored_leaves(conn)
-    tree = MerkleTree()
+    leaves: list[bytes] = []
     positions: list[int] = []
     mismatches: list[_Mismatch] = []
     expected = next(stored, None)
     for position, stream_id, version, topic, state in _rows(conn, "events"):
-        leaf = event_leaf_hash(position, stream_id, version, topic, state)
+        leaf = raw_event_leaf_hash(position, stream_id, version, topic, state)
         while expected is not None and expected[0] < position:
             report.findings.append(Finding(expected[0], "the event checkpointed here is missing (deleted)"))
             expected = next(stored, None)
@@ -196,10 +200,12 @@ def _recompute(
         elif expected is not None:
             report.findings.append(
                 Finding(
-                    position, f"this event ({stream_id} v{version}) was not here when checkpointed (inserted)"
+                    position,
+                    f"this event ({UUID(bytes=stream_id)} v{version}) was not here when checkpointed "
+                    "(inserted)",
                 )
             )
-        tree.append(leaf)
+        leaves.append(leaf)
         positions.append(position)
         if progress and len(positions) % FETCH_ROWS == 0:
             progress(len(positions), total)
@@ -211,7 +217,7 @@ def _recompute(
     report.events = len(positions)
     if progress:
         progress(len(positions), max(total, len(positions)))
-    return tree, positions
+    return MerkleTree(leaves), positions
 
 
 def _explained(mismatches: list[_Mismatch]) -> Iterator[Finding]:
@@ -222,12 +228,12 @@ def _explained(mismatches: list[_Mismatch]) -> Iterator[Finding]:
                 other.position
                 for other in mismatches[:MAX_MOVES_TRIED]
                 if other is not row
-                and event_leaf_hash(other.position, row.stream_id, row.version, row.topic, row.state)
+                and raw_event_leaf_hash(other.position, row.stream_id, row.version, row.topic, row.state)
                 == other.checkpointed
             ),
             None,
         )
-        event = f"the event ({row.stream_id} v{row.version})"
+        event = f"the event ({UUID(bytes=row.stream_id)} v{row.version})"
         if moved_from is not None:
             yield Finding(
                 row.position, f"{event} was checkpointed at position {moved_from} (events were swapped)"
@@ -244,18 +250,27 @@ def _stored_leaves(conn: psycopg.Connection[Any]) -> Iterator[tuple[int, bytes]]
 
 
 _QUERIES = {
-    "events": "SELECT notification_id, originator_id, originator_version, topic, state "
-    "FROM ledger_events ORDER BY notification_id",
+    # The stream id and topic come as their bytes, exactly what the leaf layout holds: no UUID or str
+    # objects to build and take apart again for every row.
+    "events": "SELECT notification_id, uuid_send(originator_id), originator_version, "
+    "convert_to(topic, 'UTF8'), state FROM ledger_events ORDER BY notification_id",
     "leaves": "SELECT position, leaf_hash FROM integrity_leaves ORDER BY leaf_index",
 }
 
 
 def _rows(conn: psycopg.Connection[Any], what: str) -> Iterator[tuple[Any, ...]]:
-    # A server-side cursor streams the table without holding it all in memory; binary skips hex parsing.
+    """The rows of a query, streamed by a server-side cursor, the next batch fetched while this one is used.
+
+    Binary results skip hex parsing; a batch at a time costs far less than a row at a time; and the
+    fetch waits on the server while the caller hashes, so the two overlap.
+    """
     with conn.cursor(name=f"verify_{what}", binary=True) as cursor:
-        cursor.itersize = FETCH_ROWS
         cursor.execute(_QUERIES[what])
-        yield from cursor
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"verify-{what}") as fetcher:
+            ahead = fetcher.submit(cursor.fetchmany, FETCH_ROWS)
+            while batch := ahead.result():
+                ahead = fetcher.submit(cursor.fetchmany, FETCH_ROWS)
+                yield from batch
 
 
 # -- roots and the chain of checkpoints ----------------------------------------------------------

@@ -120,3 +120,24 @@ def test_an_empty_tree_has_the_empty_root_and_no_proofs() -> None:
 
     assert (tree.size, tree.root()) == (0, hashlib.sha256(b"").digest())
     assert tree.consistency_proof(0, 0) == []
+
+
+@pytest.mark.parametrize("chunks", [[1, 1, 1], [3, 5, 8], [7, 1, 24, 2], [64], [0, 5, 0, 6]])
+def test_extending_in_chunks_builds_the_same_tree_as_appending_one_by_one(chunks: list[int]) -> None:
+    grown, extended, start = MerkleTree(), MerkleTree(), 0
+    for count in chunks:
+        for leaf in LEAVES[start : start + count]:
+            grown.append(leaf)
+        extended.extend(LEAVES[start : start + count])
+        start += count
+        assert extended.size == grown.size
+        assert all(extended.root(n) == grown.root(n) for n in range(1, grown.size + 1))
+    for index in range(start):
+        assert extended.inclusion_proof(index, start) == grown.inclusion_proof(index, start)
+
+
+def test_extending_with_a_bad_leaf_changes_nothing() -> None:
+    tree = MerkleTree(LEAVES[:3])
+    with pytest.raises(ValueError, match="32 bytes"):
+        tree.extend([LEAVES[3], b"short"])
+    assert tree.size == 3

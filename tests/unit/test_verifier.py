@@ -797,3 +797,10 @@ def test_the_verifier_runs_as_a_single_copied_file(tmp_path: Path) -> None:
 
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout.startswith("OK proof.json")
+
+
+def test_the_raw_leaf_hash_of_a_row_read_as_bytes_is_the_event_leaf_hash():
+    stream_id = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    topic = "domain.case:Case.Registered"
+    expected = infra.verifier.event_leaf_hash(42, stream_id, 3, topic, b'{"a":1}')
+    assert infra.verifier.raw_event_leaf_hash(42, stream_id.bytes, 3, topic.encode(), b'{"a":1}') == expected
