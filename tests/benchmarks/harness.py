@@ -17,10 +17,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
 import pytest
+
+from application.ledger import Caller
+from domain.actor import Role
+from tests.conftest import coal_objection
 
 # Seconds each measurement runs; override with AFTERSALES_BENCH_SECONDS for a quicker or steadier figure.
 BENCH_SECONDS = float(os.environ.get("AFTERSALES_BENCH_SECONDS", "5"))
@@ -207,3 +212,26 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=SERVER_STOP_TIMEOUT)
+
+
+def seed_copied_cases(services: Any, cases: int, events_per_case: int, copies: int) -> int:
+    """`cases` cases of `events_per_case` events through the use cases, then their rows copied by SQL
+    `copies - 1` more times under new stream ids and case numbers: a big store in seconds, of the bytes
+    commands store. Returns the number of events."""
+    caller = Caller(user_id="bench-agent", roles=frozenset({Role.SERVICE_AGENT}))
+    for n in range(cases):
+        case_id = services.ledger.register_case(caller, coal_objection(f"CUST-{n:04d}")).id
+        services.ledger.acknowledge(caller, case_id, None)
+        for k in range(events_per_case - 2):
+            note = f"Note {k}: lab result discussed with the customer."
+            services.ledger.add_note(caller, case_id, note, None)
+    with psycopg.connect(services.database_url, autocommit=True) as conn:
+        # Each copy's case numbers move to year 2026 + copy, so the read models see distinct numbers.
+        conn.execute(
+            "INSERT INTO ledger_events (originator_id, originator_version, topic, state) "
+            "SELECT md5(e.originator_id::text || c)::uuid, e.originator_version, e.topic, "
+            "convert_to(replace(convert_from(e.state, 'UTF8'), '\"AS-2026-', '\"AS-' || (2026 + c) || '-'), "
+            "'UTF8') FROM ledger_events e, generate_series(1, %s) AS c ORDER BY c, e.notification_id",
+            (copies - 1,),
+        )
+    return cases * events_per_case * copies

@@ -10,14 +10,10 @@ import os
 import subprocess
 import time
 
-import psycopg
 import pytest
 
-from application.ledger import Caller
-from domain.actor import Role
 from infra.verification import verify
-from tests.benchmarks.harness import aftersales_executable
-from tests.conftest import coal_objection
+from tests.benchmarks.harness import aftersales_executable, seed_copied_cases
 
 pytestmark = pytest.mark.benchmark
 
@@ -25,27 +21,10 @@ CASES = 100
 EVENTS_PER_CASE = 10
 COPIES = 100
 TARGET_PER_SECOND = 50_000
-CALLER = Caller(user_id="bench-agent", roles=frozenset({Role.SERVICE_AGENT}))
-
-
-def _seed(services) -> None:
-    for n in range(CASES):
-        case_id = services.ledger.register_case(CALLER, coal_objection(f"CUST-{n:04d}")).id
-        services.ledger.acknowledge(CALLER, case_id, None)
-        for k in range(EVENTS_PER_CASE - 2):
-            note = f"Note {k}: lab result discussed with the customer."
-            services.ledger.add_note(CALLER, case_id, note, None)
-    with psycopg.connect(services.database_url, autocommit=True) as conn:
-        conn.execute(
-            "INSERT INTO ledger_events (originator_id, originator_version, topic, state) "
-            "SELECT md5(e.originator_id::text || c)::uuid, e.originator_version, e.topic, e.state "
-            "FROM ledger_events e, generate_series(1, %s) AS c ORDER BY c, e.notification_id",
-            (COPIES - 1,),
-        )
 
 
 def test_verify_rate_on_100000_events(services, tmp_path):
-    _seed(services)
+    seed_copied_cases(services, CASES, EVENTS_PER_CASE, COPIES)
     events = CASES * EVENTS_PER_CASE * COPIES
 
     started = time.perf_counter()
