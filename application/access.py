@@ -86,22 +86,11 @@ class ReadAccess:
 def _record(
     verdict: _Verdict, reader: Reader, what: ReadKind, case_ids: list[UUID], now: datetime
 ) -> AccessRecord:
-    actor = Actor(reader.user_id, verdict.role)
-    grant_id = verdict.grant.id if verdict.grant else None
-    if verdict.refusal is None:
-        return AccessRecord.read(
-            reader=actor,
-            what=what,
-            case_ids=case_ids,
-            grant_id=grant_id,
-            request_id=reader.request_id,
-            at=now,
-        )
-    return AccessRecord.refused(
-        reader=actor,
+    return AccessRecord.of_read(
+        reader=Actor(reader.user_id, verdict.role),
         what=what,
         case_ids=case_ids,
-        grant_id=grant_id,
+        grant_id=verdict.grant.id if verdict.grant else None,
         request_id=reader.request_id,
         at=now,
         refusal=verdict.refusal,

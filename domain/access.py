@@ -7,6 +7,7 @@ allowed or refused: one aggregate per read, so that concurrent reads never conte
 
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -219,7 +220,7 @@ class AccessRecord(Aggregate):
         self.refusal = refusal
 
     @classmethod
-    def read(
+    def of_read(
         cls,
         *,
         reader: Actor,
@@ -228,39 +229,20 @@ class AccessRecord(Aggregate):
         grant_id: UUID | None,
         request_id: str | None,
         at: datetime,
+        refusal: Refusal | None = None,
     ) -> "AccessRecord":
-        return cls._create(
-            cls.ReadRecorded,
-            actor=reader,
-            what=what,
-            case_ids=list(case_ids),
-            grant_id=grant_id,
-            request_id=request_id,
-            occurred_at=at,
-        )
-
-    @classmethod
-    def refused(
-        cls,
-        *,
-        reader: Actor,
-        what: ReadKind,
-        case_ids: list[UUID],
-        grant_id: UUID | None,
-        request_id: str | None,
-        at: datetime,
-        refusal: Refusal,
-    ) -> "AccessRecord":
-        return cls._create(
-            cls.ReadRefused,
-            actor=reader,
-            what=what,
-            case_ids=list(case_ids),
-            grant_id=grant_id,
-            request_id=request_id,
-            occurred_at=at,
-            refusal=refusal,
-        )
+        """The record of one read: `ReadRecorded`, or `ReadRefused` saying why when `refusal` is given."""
+        facts: dict[str, Any] = {
+            "actor": reader,
+            "what": what,
+            "case_ids": list(case_ids),
+            "grant_id": grant_id,
+            "request_id": request_id,
+            "occurred_at": at,
+        }
+        if refusal is None:
+            return cls._create(cls.ReadRecorded, **facts)
+        return cls._create(cls.ReadRefused, **facts, refusal=refusal)
 
 
 def _require_text(value: str, field: str, message: str) -> None:

@@ -5,32 +5,10 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 import pytest
-from typer.testing import CliRunner
 
-from api import cli as cli_module
 from api import console
-from api.cli import cli
 
 CASE_NUMBER = re.compile(r"AS-\d{4}-\d{6}")
-
-
-@pytest.fixture
-def aftersales(database_url, tmp_path, monkeypatch):
-    """Run one `aftersales ...` command line; AFTERSALES_DATABASE_URL keeps it off the embedded server."""
-    # The command would point structlog at the runner's captured stderr, which closes after the call.
-    monkeypatch.setattr(cli_module, "configure_logging", lambda level: None)
-    runner = CliRunner()
-    env = {
-        "AFTERSALES_DATABASE_URL": database_url,
-        "AFTERSALES_DATA_DIR": str(tmp_path),
-        "AFTERSALES_RUN_PROJECTIONS": "false",
-        "COLUMNS": "200",  # rich tables wrap to the terminal width; keep rows on one line
-    }
-
-    def run(*args: str, typed: str | None = None):
-        return runner.invoke(cli, list(args), env=env, input=typed)
-
-    return run
 
 
 def _ok(result) -> str:

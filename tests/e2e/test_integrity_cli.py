@@ -9,30 +9,10 @@ from pathlib import Path
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from typer.testing import CliRunner
 
-from api import cli as cli_module
-from api.cli import cli
 from infra.signing import SigningKey
 
 VERIFIER = Path(__file__).resolve().parents[2] / "infra" / "verifier.py"
-
-
-@pytest.fixture
-def aftersales(database_url, tmp_path, monkeypatch):
-    monkeypatch.setattr(cli_module, "configure_logging", lambda level: None)
-    runner = CliRunner()
-    env = {
-        "AFTERSALES_DATABASE_URL": database_url,
-        "AFTERSALES_DATA_DIR": str(tmp_path),
-        "AFTERSALES_RUN_PROJECTIONS": "false",
-        "COLUMNS": "200",
-    }
-
-    def run(*args: str):
-        return runner.invoke(cli, list(args), env=env)
-
-    return run
 
 
 @pytest.fixture

@@ -257,10 +257,10 @@ def test_history_replays_to_the_same_grant() -> None:
 def test_a_read_is_one_event_of_its_own_record() -> None:
     grant_id = uuid4()
 
-    allowed = AccessRecord.read(
+    allowed = AccessRecord.of_read(
         reader=STAFF, what=ReadKind.CASE, case_ids=[CASE], grant_id=grant_id, request_id="r-1", at=NOW
     )
-    refused = AccessRecord.refused(
+    refused = AccessRecord.of_read(
         reader=STAFF,
         what=ReadKind.CASE_HISTORY,
         case_ids=[CASE],
