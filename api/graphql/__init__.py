@@ -79,14 +79,14 @@ class RefusalsAreForbidden(SchemaExtension):
 
 
 # Clients send the same few queries over and over: parsing and validating each anew was most of a
-# read's CPU. One instance of each cache, shared by every request (a class here would mean one per request).
+# read's CPU. Both caches live at module level in strawberry, shared by the per-request instances.
 QUERY_CACHE_SIZE = 512
 
 schema = strawberry.Schema(
     query=Query,
     extensions=[
-        ParserCache(maxsize=QUERY_CACHE_SIZE),
-        ValidationCache(maxsize=QUERY_CACHE_SIZE),
+        lambda: ParserCache(maxsize=QUERY_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=QUERY_CACHE_SIZE),
         lambda: MaskErrors(should_mask_error=_is_unexpected),
         RefusalsAreForbidden,
     ],
