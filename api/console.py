@@ -167,7 +167,7 @@ def _change_line(change: FieldChange) -> str:
 def _shown(value: Any) -> str:
     """A `comparable` value as plain text."""
     if isinstance(value, list):
-        return ", ".join(str(item) for item in value) or "(none)"
+        return ", ".join(str(item) for item in value) or "(empty)"
     return "(none)" if value is None else str(value)
 
 

@@ -157,6 +157,10 @@ async def consistency_proof(
         int | None, Query(ge=1, description="The later checkpoint; default the latest")
     ] = None,
 ) -> dict[str, Any]:
+    if new_size is not None and old_size > new_size:
+        raise HTTPException(
+            422, "old_size must not be larger than new_size", headers={"X-Problem-Field": "query.old_size"}
+        )
     await _open_proof(request, user, [])
     return await _proof(_integrity(request).consistency_proof, old_size, new_size)
 

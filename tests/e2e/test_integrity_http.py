@@ -114,3 +114,18 @@ def test_a_refused_proof_is_logged_too(client, services, tokens, checkpointed):
     with services.pool.connection() as conn:
         topics = [r[0] for r in conn.execute("SELECT topic FROM ledger_events ORDER BY notification_id")]
     assert topics[-1].endswith("ReadRefused")
+
+
+def test_a_consistency_proof_backwards_gets_422_naming_old_size(client, tokens, checkpointed):
+    response = client.get(
+        "/api/v1/integrity/proofs/consistency?old_size=3&new_size=2", headers=auth(tokens["auditor"])
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "query.old_size"
+
+
+@pytest.mark.parametrize("query", ["position=0", "position=-4", "position=1&tree_size=0", "position=1.5"])
+def test_out_of_range_proof_parameters_get_422(client, tokens, checkpointed, query):
+    response = client.get(f"/api/v1/integrity/proofs/inclusion?{query}", headers=auth(tokens["auditor"]))
+    assert response.status_code == 422
+    assert response.json()["field"].startswith("query.")
