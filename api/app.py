@@ -21,6 +21,11 @@ reads are GraphQL (`/graphql`) over read models, or replays of the events themse
 Every error is an RFC 9457 `application/problem+json` document naming the field at fault.
 Send `If-Match: <version>` to refuse a command if the case changed since you read it (409), and
 `Idempotency-Key: <key>` to retry a command safely (the first response comes back, nothing is appended).
+
+Every event is a leaf of a Merkle tree (RFC 9162) whose signed checkpoints (C2SP, Ed25519) and proofs
+are under `/api/v1/integrity`; `infra/verifier.py` checks a proof without this server. Every read of a
+case is recorded in an access log; staff of other departments read a case under an access grant
+(`/api/v1/access-grants`). Which role may call what: the README's permission table.
 """
 
 

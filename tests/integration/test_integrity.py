@@ -1,5 +1,6 @@
 """Merkle leaves, signed checkpoints and proofs on real PostgreSQL, checked by the standalone verifier."""
 
+import time
 from typing import Any
 
 import pytest
@@ -174,3 +175,21 @@ def test_the_integrity_tables_refuse_changes_like_the_event_table(services):
         ):
             with pytest.raises(Exception, match="append-only"), conn.transaction():
                 conn.execute(statement)
+
+
+def test_the_running_follower_signs_checkpoints_by_itself(services):
+    services.integrity.every_events = 1
+    services.integrity_runner.start()
+    try:
+        record_cases(services, 1)
+        deadline = time.monotonic() + 10
+        while _latest_size(services) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        services.integrity_runner.stop()
+    assert _latest_size(services) == 2
+
+
+def _latest_size(services: Any) -> int:
+    latest = services.integrity.latest_checkpoint()
+    return latest.tree_size if latest else 0
