@@ -11,7 +11,7 @@ from api.bootstrap import MIGRATION_FOLDERS, Services
 from api.graphql import graphql_router
 from api.middleware import BodySizeLimit, RequestContext
 from api.problems import install_problem_handlers
-from api.routes import access, cases, integrity
+from api.routes import access, attachments, cases, contracts, integrity, shipments
 from infra.database import migration_files, pending_migrations
 
 DESCRIPTION = """
@@ -24,8 +24,13 @@ Send `If-Match: <version>` to refuse a command if the case changed since you rea
 
 Every event is a leaf of a Merkle tree (RFC 9162) whose signed checkpoints (C2SP, Ed25519) and proofs
 are under `/api/v1/integrity`; `infra/verifier.py` checks a proof without this server. Every read of a
-case is recorded in an access log; staff of other departments read a case under an access grant
-(`/api/v1/access-grants`). Which role may call what: the README's permission table.
+case, and every download of its evidence, is recorded in an access log; staff of other departments read
+a case under an access grant (`/api/v1/access-grants`). Which role may call what: the README's
+permission table.
+
+Evidence (photos, videos, weighbridge tickets, lab reports) is uploaded as multipart to
+`/api/v1/cases/{id}/attachments`, stored by the SHA-256 of its bytes, named by that hash in the event
+that attaches it, and checked against it on every download.
 """
 
 
@@ -49,8 +54,11 @@ def create_app(services: Services, *, manage_lifecycle: bool = False) -> FastAPI
     expected_migrations = [f.name for f in migration_files(MIGRATION_FOLDERS)]
     install_problem_handlers(app)
     app.include_router(cases.router)
+    app.include_router(attachments.router)
     app.include_router(integrity.router)
     app.include_router(access.router)
+    app.include_router(contracts.router)
+    app.include_router(shipments.router)
     app.include_router(graphql_router(services), prefix="/graphql", include_in_schema=False)
 
     @app.get("/healthz", tags=["operations"], summary="The process is up")
@@ -65,7 +73,11 @@ def create_app(services: Services, *, manage_lifecycle: bool = False) -> FastAPI
         ready = all(checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
-    app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=services.settings.max_body_bytes,
+        max_upload_bytes=services.settings.max_upload_bytes,
+    )
     app.add_middleware(RequestContext)
     return app
 

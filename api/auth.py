@@ -44,12 +44,12 @@ async def caller(
     return Caller(
         user_id=user.id,
         roles=user.roles,
-        expected_version=_expected_version(if_match),
+        expected_version=expected_version(if_match),
         idempotency=await _idempotent_request(request, user.id, idempotency_key),
     )
 
 
-def _expected_version(if_match: str | None) -> int | None:
+def expected_version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
     match = _ETAG.match(if_match.strip())
@@ -63,18 +63,22 @@ def _expected_version(if_match: str | None) -> int | None:
 async def _idempotent_request(request: Request, user_id: str, key: str | None) -> IdempotentRequest | None:
     if key is None:
         return None
+    body = await request.body()
+    try:
+        canonical = json.dumps(json.loads(body or b"null"), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        canonical = body.decode("latin-1")
+    return idempotent_request(user_id, key, f"{request.method} {request.url.path}\n{canonical}")
+
+
+def idempotent_request(user_id: str, key: str, fingerprint: str) -> IdempotentRequest:
+    """The key, checked and scoped to the user; `fingerprint` is what makes a retry the same request."""
     if not _IDEMPOTENCY_KEY.match(key):
         raise HTTPException(
             400,
             "Idempotency-Key must be 1 to 200 visible ASCII characters",
             headers={"X-Problem-Field": "Idempotency-Key"},
         )
-    body = await request.body()
-    try:
-        canonical = json.dumps(json.loads(body or b"null"), sort_keys=True, separators=(",", ":"))
-    except ValueError:
-        canonical = body.decode("latin-1")
-    fingerprint = f"{request.method} {request.url.path}\n{canonical}"
     # Keys are scoped by user: two users choosing the same key never see each other's responses.
     return IdempotentRequest(
         key=f"{user_id}:{key}", request_hash=hashlib.sha256(fingerprint.encode()).hexdigest()

@@ -9,8 +9,11 @@ from psycopg_pool import ConnectionPool
 
 import projections
 from application.access import ReadAccess
+from application.evidence import EvidenceFiles
 from application.ledger import CaseLedger
+from application.ports import BlobStore
 from infra import database
+from infra.blobs import open_blob_store
 from infra.embedded import EmbeddedPostgres
 from infra.integrity import CheckpointFile, IntegrityLog
 from infra.settings import Settings
@@ -36,6 +39,8 @@ class Services:
     read_access: ReadAccess
     integrity: IntegrityLog
     integrity_runner: ProjectionRunner
+    blobs: BlobStore
+    evidence: EvidenceFiles
     embedded: EmbeddedPostgres | None = None
 
     def start_followers(self) -> None:
@@ -86,6 +91,7 @@ def bootstrap(settings: Settings, url: str | None = None) -> Services:
         pool, events=ledger.recorder, decode=ledger.mapper.to_domain_event, projection=ReadModels()
     )
     integrity = _integrity_log(settings, pool)
+    blobs = open_blob_store(settings.blob_store, settings.blob_path, pool)
     return Services(
         settings=settings,
         database_url=url,
@@ -103,6 +109,8 @@ def bootstrap(settings: Settings, url: str | None = None) -> Services:
             projection=integrity,
             on_caught_up=integrity.checkpoint_if_due,
         ),
+        blobs=blobs,
+        evidence=EvidenceFiles(ledger, blobs, settings.max_upload_bytes),
         embedded=embedded,
     )
 

@@ -23,8 +23,11 @@ from api import console
 from api.bootstrap import Services, bootstrap, database_url
 from api.demo import DEMO_SET, create_first_users, load_demo
 from application.history import replay_steps
+from application.ports import BlobStore
 from domain.actor import Role
 from infra import verification
+from infra.blobs import open_blob_store
+from infra.database import open_pool
 from infra.integrity import CheckpointFile, ProofUnavailable
 from infra.logging import configure_logging
 from infra.settings import Settings
@@ -285,20 +288,26 @@ def verify(
     """Recompute every Merkle leaf from the raw event rows and check all the tamper evidence.
 
     Checks every checkpoint's signature, that the recomputed tree has every signed root, the chain of
-    consistency between checkpoints, and that the database's checkpoints and the checkpoint log file
-    agree. Exits 1 naming the first bad position and what is wrong.
+    consistency between checkpoints, that the database's checkpoints and the checkpoint log file
+    agree, and that every attachment's stored bytes still hash to the SHA-256 its event recorded.
+    Exits 1 naming the first bad position and what is wrong.
     """
     settings = Settings()
     configure_logging(settings.log_level)
-    # Only the database and the key: verifying migrates nothing and writes nothing.
+    # Only the database, the key and the blobs: verifying migrates nothing and writes nothing.
     with _database(settings) as url:
         verifier_key = _key_text(key) if key else _own_verifier_key(settings)
         with console.progress_bar("verifying events") as progress:
             report = verification.verify(
                 url, verifier_key, CheckpointFile(settings.checkpoint_log_path), progress
             )
+        with _blob_store(settings, url) as blobs:
+            verification.check_attachments(url, blobs, report)
     if report.ok:
-        typer.echo(f"OK: {report.events} events and {report.checkpoints} signed checkpoints verify")
+        typer.echo(
+            f"OK: {report.events} events and {report.checkpoints} signed checkpoints verify, "
+            f"and the bytes of all {report.attachments} attachments"
+        )
         return
     findings = report.ordered()
     first = findings[0]
@@ -322,6 +331,15 @@ def _database(settings: Settings) -> Iterator[str]:
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+@contextmanager
+def _blob_store(settings: Settings, url: str) -> Iterator[BlobStore]:
+    pool = open_pool(url, 1, name="verify-blobs")
+    try:
+        yield open_blob_store(settings.blob_store, settings.blob_path, pool)
+    finally:
+        pool.close()
 
 
 def _own_verifier_key(settings: Settings) -> str:

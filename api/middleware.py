@@ -74,20 +74,28 @@ def bind_log_context(scope_state: Any, **values: Any) -> None:
     scope_state.log_context = {**getattr(scope_state, "log_context", {}), **values}
 
 
+# Evidence uploads may be as large as the upload limit, plus room for the multipart boundaries and the
+# small form fields around the file; the route itself refuses a file over the limit, naming `file`.
+_UPLOAD_PATH = re.compile(r"^/api/v1/cases/[^/]+/attachments$")
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
 class BodySizeLimit:
     """Refuses bodies over the limit with 413, whether or not the client declared Content-Length."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int = 0) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.general_max_bytes = max_bytes
+        self.upload_max_bytes = max_upload_bytes + MULTIPART_OVERHEAD_BYTES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self._limit(scope)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared > max_bytes:
+            await self._refuse(scope, receive, send, max_bytes)
             return
         received = 0
 
@@ -96,21 +104,25 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge(self.max_bytes)
+                if received > max_bytes:
+                    raise _TooLarge(max_bytes)
             return message
 
         try:
             await self.app(scope, counting_receive, send)
         except _TooLarge:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, max_bytes)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _limit(self, scope: Scope) -> int:
+        is_upload = scope["method"] == "POST" and _UPLOAD_PATH.match(scope["path"])
+        return self.upload_max_bytes if is_upload else self.general_max_bytes
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
         response = problem(
             413,
             "body-too-large",
             "Request body too large",
-            f"the body exceeds the limit of {self.max_bytes} bytes",
+            f"the body exceeds the limit of {max_bytes} bytes",
             request_id=scope.get("state", {}).get("request_id"),
         )
         await response(scope, receive, send)

@@ -12,13 +12,20 @@ from starlette.exceptions import HTTPException
 
 from application.errors import (
     AccessGrantNotFound,
+    AlreadyRecorded,
     CaseNotFound,
+    ContractNotFound,
+    EvidenceTooLarge,
+    EvidenceUnreadable,
     IdempotencyKeyReused,
     NotAllowed,
+    ShipmentNotFound,
     VersionConflict,
 )
 from domain.access import GrantRuleViolation
 from domain.errors import CaseRuleViolation, InvalidValue
+from domain.evidence import AttachmentNotFound, UnsupportedContent
+from domain.shipment import ShipmentRuleViolation
 
 log = structlog.get_logger(__name__)
 
@@ -53,11 +60,20 @@ def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> JS
 _MAPPED: list[tuple[type[Exception], int, str, str]] = [
     (CaseNotFound, 404, "not-found", "No such case"),
     (AccessGrantNotFound, 404, "not-found", "No such access grant"),
+    (AttachmentNotFound, 404, "not-found", "No such attachment"),
+    (EvidenceTooLarge, 413, "file-too-large", "File too large"),
+    (UnsupportedContent, 415, "unsupported-media-type", "File type not accepted"),
+    # The stored bytes failed their check: they are not served, and `aftersales verify` names them.
+    (EvidenceUnreadable, 500, "evidence-unreadable", "Stored evidence failed its integrity check"),
     (NotAllowed, 403, "forbidden", "Your role does not allow this"),
     (VersionConflict, 409, "version-conflict", "The case has changed"),
     (IdempotencyKeyReused, 422, "idempotency-key-reused", "Idempotency-Key reused with another request"),
     (CaseRuleViolation, 409, "case-rule", "Not allowed in the case's current state"),
     (GrantRuleViolation, 409, "grant-rule", "Not allowed in the access grant's current state"),
+    (ContractNotFound, 404, "not-found", "No such contract"),
+    (ShipmentNotFound, 404, "not-found", "No such shipment"),
+    (AlreadyRecorded, 409, "already-recorded", "Recorded already"),
+    (ShipmentRuleViolation, 409, "shipment-rule", "Not allowed in the shipment's current state"),
     (InvalidValue, 422, "invalid-value", "Invalid value"),
 ]
 

@@ -27,10 +27,15 @@ class Command(Enum):
     CLOSE = "close"
     REOPEN = "reopen"
     WITHDRAW = "withdraw"
+    ATTACH_EVIDENCE = "attach_evidence"
+    SUPERSEDE_EVIDENCE = "supersede_evidence"
     # Issue 5 (liability) adds its decisions here, e.g. DETERMINE_LIABILITY, with their row below.
     REQUEST_ACCESS_GRANT = "request_access_grant"
     DECIDE_ACCESS_GRANT = "decide_access_grant"
     REVOKE_ACCESS_GRANT = "revoke_access_grant"
+    REGISTER_CONTRACT = "register_contract"
+    # Recording a shipment, its arrival, or many shipments in one import.
+    RECORD_SHIPMENT = "record_shipment"
 
 
 class Allowance(Enum):
@@ -77,6 +82,10 @@ PERMISSIONS: dict[Subject, dict[Role, Allowance]] = {
     # Reopening undoes a closure that a customer was told about: a manager decides.
     Command.REOPEN: _always(_MANAGER, _ADMIN),
     Command.WITHDRAW: _always(_AGENT, _MANAGER, _ADMIN),
+    # Whoever works the case brings in evidence: the agent from the customer, the engineer from site, the
+    # QC inspector from the lab. Superseding removes nothing and records a reason, so the same people may.
+    Command.ATTACH_EVIDENCE: _always(_AGENT, _ENGINEER, _QC, _MANAGER, _ADMIN),
+    Command.SUPERSEDE_EVIDENCE: _always(_AGENT, _ENGINEER, _QC, _MANAGER, _ADMIN),
     Command.REQUEST_ACCESS_GRANT: _always(_STAFF, _ADMIN),
     Command.DECIDE_ACCESS_GRANT: _always(_MANAGER, _ADMIN),
     # The requester may withdraw their own grant; taking someone's away is a manager's decision.
@@ -92,6 +101,13 @@ PERMISSIONS: dict[Subject, dict[Role, Allowance]] = {
     ReadKind.CHECKPOINTS: _always(*_INSIDERS, _STAFF),
     # Proofs carry the raw events, personal data included: for those who read every case file anyway.
     ReadKind.PROOFS: _always(_MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN),
+    # A contract fixes what every objection is measured against: registering one is a manager's decision.
+    Command.REGISTER_CONTRACT: _always(_MANAGER, _ADMIN),
+    # Shipments are the facts objections refer to; the agents who take the objections record them.
+    Command.RECORD_SHIPMENT: _always(_AGENT, _MANAGER, _ADMIN),
+    # Commercial terms and delivery papers are not a case file: no grant reaches them, staff never read them.
+    ReadKind.CONTRACT: _always(*_INSIDERS),
+    ReadKind.SHIPMENT: _always(*_INSIDERS),
 }
 
 # The widest reach first: a user with several roles acts in the one that reaches furthest.

@@ -24,3 +24,23 @@ class IdempotencyKeyReused(ApplicationError):
 
 class AccessGrantNotFound(ApplicationError):
     pass
+
+
+class EvidenceTooLarge(ApplicationError):
+    """An uploaded file is larger than the configured limit."""
+
+
+class EvidenceUnreadable(ApplicationError):
+    """An attachment's stored bytes are missing or no longer hash to the SHA-256 its event recorded."""
+
+
+class ContractNotFound(ApplicationError):
+    pass
+
+
+class ShipmentNotFound(ApplicationError):
+    pass
+
+
+class AlreadyRecorded(ApplicationError):
+    """A contract number or shipment reference that is recorded already: its stream exists."""

@@ -25,6 +25,7 @@ from application.ports import (
 from application.transcodings import register_domain_transcodings
 from domain.actor import Actor, Role
 from domain.case import Case, CaseType, Channel, Contact, Customer, Outcome, ResolutionKind, Severity
+from domain.evidence import EvidenceKind, StoredFile
 from domain.money import Money
 
 # Registrations race only for the next case number; a handful of retries covers any realistic burst.
@@ -253,6 +254,40 @@ class CaseLedger(Application[UUID]):
             caller, Command.WITHDRAW, case_id, at, lambda c, a, t, n: c.withdraw(reason, a, t, n)
         )
 
+    def attach_evidence(
+        self,
+        caller: Caller,
+        case_id: UUID,
+        file: StoredFile,
+        kind: EvidenceKind,
+        description: str,
+        at: datetime | None,
+    ) -> CommandResult:
+        """Record evidence whose bytes are already in the blob store (see `application.evidence`)."""
+
+        def attach(case: Case, actor: Actor, when: datetime, now: datetime) -> dict[str, Any]:
+            attachment_id = case.attach_evidence(file, kind, description, actor, when, now)
+            return {"attachment_id": str(attachment_id), "sha256": file.sha256, "size": file.size}
+
+        return self._change(caller, Command.ATTACH_EVIDENCE, case_id, at, attach)
+
+    def supersede_evidence(
+        self,
+        caller: Caller,
+        case_id: UUID,
+        attachment_id: UUID,
+        superseded_by: UUID | None,
+        reason: str,
+        at: datetime | None,
+    ) -> CommandResult:
+        return self._change(
+            caller,
+            Command.SUPERSEDE_EVIDENCE,
+            case_id,
+            at,
+            lambda c, a, t, n: c.supersede_evidence(attachment_id, superseded_by, reason, a, t, n),
+        )
+
     # -- the one path every change takes ----------------------------------------------------
 
     def _change(
@@ -319,6 +354,10 @@ class CaseLedger(Application[UUID]):
                 return replayed
             raise VersionConflict("another command changed it at the same time; reload and retry") from None
         return result
+
+    def recorded_answer(self, caller: Caller) -> CommandResult | None:
+        """The first answer to this caller's Idempotency-Key, if that request was already carried out."""
+        return self._replayed(caller)
 
     def _replayed(self, caller: Caller) -> CommandResult | None:
         request = caller.idempotency

@@ -1,8 +1,9 @@
 """What the use cases need from the outside world, as Protocols that infra implements."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 from uuid import UUID
 
 
@@ -65,4 +66,31 @@ class GrantCandidates(Protocol):
 
         A read model's answer, so it may lag: the grant loaded from the event store decides.
         """
+        ...
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    sha256: str  # lower-case hex: the blob's name
+    size: int
+
+
+class BlobStore(Protocol):
+    """Content-addressed bytes: a blob's name is the SHA-256 of its bytes; nothing is ever overwritten."""
+
+    def put(self, content: BinaryIO) -> StoredBlob:
+        """Store the stream's bytes (read to its end) and name them; the same bytes again store nothing."""
+        ...
+
+    def open(self, sha256: str) -> BinaryIO:
+        """The stored bytes as a stream, as they are now: the caller checks them against the name.
+
+        Raises KeyError if no blob has that name.
+        """
+        ...
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def corrupted(self) -> Iterator[str]:
+        """The name of every stored blob whose bytes no longer hash to it."""
         ...

@@ -1,6 +1,7 @@
 """How domain values are written into stored events, and read back, by the JSON transcoder."""
 
 from dataclasses import fields
+from datetime import timedelta, timezone
 from enum import Enum
 from typing import Any
 
@@ -9,7 +10,20 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from domain.access import ReadKind, Refusal
 from domain.actor import Actor, Role
 from domain.case import CaseType, Channel, Contact, Customer, Outcome, ResolutionKind, Severity
+from domain.evidence import EvidenceKind
+from domain.measurement import Measurement
 from domain.money import Money
+from domain.pricing import (
+    Direction,
+    PartialStep,
+    PriceRule,
+    ProRataRule,
+    RejectionThreshold,
+    StepRule,
+    UnitPrice,
+)
+from domain.shipment import CertifiedValue, QualityCertificate, TransitLossAllowance, TransportMode
+from domain.specification import ObjectionWindows, ParameterSpec, QualitySpecification, ToleranceBand
 
 
 class EnumAsValue(Transcoding):
@@ -38,6 +52,27 @@ class DataclassAsDict(Transcoding):
         return self.type(**data)
 
 
+class DataclassWithTuples(DataclassAsDict):
+    """A frozen value object whose sequences are tuples: JSON gives lists back, the value gets tuples."""
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self.type(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+class FixedOffsetZone(Transcoding):
+    """A fixed UTC offset (a contract's local time, e.g. China Standard Time), with its name."""
+
+    type = timezone
+    name = "timezone"
+
+    def encode(self, obj: timezone) -> dict[str, Any]:
+        offset = obj.utcoffset(None)
+        return {"minutes": int(offset.total_seconds() // 60), "name": obj.tzname(None)}
+
+    def decode(self, data: dict[str, Any]) -> timezone:
+        return timezone(timedelta(minutes=data["minutes"]), data["name"])
+
+
 ENUMS: tuple[type[Enum], ...] = (
     Role,
     CaseType,
@@ -47,8 +82,26 @@ ENUMS: tuple[type[Enum], ...] = (
     Outcome,
     ReadKind,
     Refusal,
+    EvidenceKind,
 )
 VALUE_OBJECTS: tuple[type, ...] = (Actor, Money, Customer, Contact)
+# Contracts and shipments (domain/shipment.py): their terms, and the papers a shipment travels with.
+CONTRACT_ENUMS: tuple[type[Enum], ...] = (Direction, PartialStep, TransportMode)
+CONTRACT_VALUE_OBJECTS: tuple[type, ...] = (
+    Measurement,
+    ToleranceBand,
+    ParameterSpec,
+    QualitySpecification,
+    ObjectionWindows,
+    UnitPrice,
+    StepRule,
+    ProRataRule,
+    RejectionThreshold,
+    PriceRule,
+    TransitLossAllowance,
+    CertifiedValue,
+    QualityCertificate,
+)
 
 
 def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
@@ -56,3 +109,8 @@ def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
         transcoder.register(EnumAsValue(enum_type))
     for cls in VALUE_OBJECTS:
         transcoder.register(DataclassAsDict(cls))
+    for enum_type in CONTRACT_ENUMS:
+        transcoder.register(EnumAsValue(enum_type))
+    for cls in CONTRACT_VALUE_OBJECTS:
+        transcoder.register(DataclassWithTuples(cls))
+    transcoder.register(FixedOffsetZone())

@@ -1,7 +1,7 @@
 -- The database role the service runs as in production. It reads everything, writes the read models,
 -- users and commands' side records, appends events ONLY through ledger_append (a SECURITY DEFINER
 -- function, migration 0005), and has no privilege to UPDATE, DELETE or TRUNCATE events, Merkle
--- leaves or checkpoints: on top of the triggers that refuse those to anyone.
+-- leaves, checkpoints or evidence blobs: on top of the triggers that refuse those to anyone.
 --
 -- Run it as the schema's owner (the user that ran `aftersales migrate`) after creating the role,
 -- and again after every release that adds migrations:
@@ -14,6 +14,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO aftersales_app;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ledger_events FROM aftersales_app;
 REVOKE UPDATE, DELETE, TRUNCATE ON integrity_leaves, integrity_checkpoints FROM aftersales_app;
+-- Evidence bytes (migration 0006) are added, never changed or removed.
+REVOKE UPDATE, DELETE, TRUNCATE ON blobs, blob_chunks FROM aftersales_app;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations FROM aftersales_app;
 GRANT EXECUTE ON FUNCTION ledger_append(stored_event_uuid[], integer, integer, uuid, text, text, jsonb)
     TO aftersales_app;

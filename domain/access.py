@@ -36,6 +36,9 @@ class ReadKind(Enum):
     CASE_LIST = "case_list"
     # Evidence files of a case; the attachments API reads through the same gate.
     ATTACHMENT = "attachment"
+    # A contract's terms and a shipment's papers: no case file, so a read of them names no case.
+    CONTRACT = "contract"
+    SHIPMENT = "shipment"
     ACCESS_LOG = "access_log"
     ACCESS_GRANTS = "access_grants"
     # The tamper evidence: signed checkpoints (no case data), and proofs (which carry raw events).

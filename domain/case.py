@@ -5,15 +5,17 @@ Private `@event` methods only record, so that replaying an old history never fai
 that changed later.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor
 from domain.errors import CaseRuleViolation, InvalidValue
+from domain.evidence import Attachment, AttachmentNotFound, EvidenceKind, StoredFile
 from domain.money import Money
 
 # A field report may be typed in later, but nobody reports what has not happened yet;
@@ -183,6 +185,7 @@ class Case(Aggregate):
         self.closed_at: datetime | None = None
         self.notes_count = 0
         self.reopen_count = 0
+        self.attachments: dict[UUID, Attachment] = {}
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -299,6 +302,61 @@ class Case(Aggregate):
         self._require_occurred(at, now)
         self._withdrawn(reason=reason, actor=by, occurred_at=at)
 
+    def attach_evidence(
+        self, file: StoredFile, kind: EvidenceKind, description: str, by: Actor, at: datetime, now: datetime
+    ) -> UUID:
+        """Record evidence whose bytes are already stored; returns the new attachment's id."""
+        self._require_open()
+        file.check()
+        same = next((a for a in self.current_attachments() if a.file.sha256 == file.sha256), None)
+        if same is not None:
+            raise CaseRuleViolation(f"these bytes are already attached to the case as {same.id}", "file")
+        self._require_occurred(at, now)
+        attachment_id = uuid4()
+        self._evidence_attached(
+            attachment_id=attachment_id,
+            sha256=file.sha256,
+            size=file.size,
+            content_type=file.content_type,
+            file_name=file.file_name,
+            kind=kind,
+            description=description,
+            actor=by,
+            occurred_at=at,
+        )
+        return attachment_id
+
+    def supersede_evidence(
+        self,
+        attachment_id: UUID,
+        superseded_by: UUID | None,
+        reason: str,
+        by: Actor,
+        at: datetime,
+        now: datetime,
+    ) -> None:
+        """Mark a current attachment as no longer the one to rely on, optionally naming its replacement."""
+        self._require_open()
+        superseded = self.attachment(attachment_id)
+        if not superseded.is_current:
+            raise CaseRuleViolation(f"attachment {attachment_id} was already superseded")
+        if superseded_by is not None:
+            self._require_replacement(attachment_id, superseded_by)
+        _require_text(reason, "reason", "superseding evidence needs a reason")
+        self._require_occurred(at, now)
+        self._evidence_superseded(
+            attachment_id=attachment_id, superseded_by=superseded_by, reason=reason, actor=by, occurred_at=at
+        )
+
+    def attachment(self, attachment_id: UUID) -> Attachment:
+        found = self.attachments.get(attachment_id)
+        if found is None:
+            raise AttachmentNotFound(f"the case has no attachment {attachment_id}", "attachment_id")
+        return found
+
+    def current_attachments(self) -> list[Attachment]:
+        return [a for a in self.attachments.values() if a.is_current]
+
     # -- guards ---------------------------------------------------------------------------------
 
     @property
@@ -317,6 +375,15 @@ class Case(Aggregate):
         if proposal != pending:
             raise CaseRuleViolation(
                 f"proposal {proposal} is not the one awaiting an answer ({pending})", "proposal"
+            )
+
+    def _require_replacement(self, attachment_id: UUID, superseded_by: UUID) -> None:
+        if superseded_by == attachment_id:
+            raise InvalidValue("an attachment cannot supersede itself", "superseded_by")
+        replacement = self.attachments.get(superseded_by)
+        if replacement is None or not replacement.is_current:
+            raise InvalidValue(
+                f"the replacement {superseded_by} is not a current attachment of the case", "superseded_by"
             )
 
     def _require_occurred(self, at: datetime, now: datetime) -> None:
@@ -402,6 +469,37 @@ class Case(Aggregate):
         self.status = Status.WITHDRAWN
         self.closed_at = occurred_at
 
+    @event("EvidenceAttached")
+    def _evidence_attached(
+        self,
+        attachment_id: UUID,
+        sha256: str,
+        size: int,
+        content_type: str,
+        file_name: str,
+        kind: EvidenceKind,
+        description: str,
+        actor: Actor,
+        occurred_at: datetime,
+    ) -> None:
+        file = StoredFile(sha256, size, content_type, file_name)
+        self.attachments[attachment_id] = Attachment(
+            attachment_id, file, kind, description, attached_by=actor, attached_at=occurred_at
+        )
+
+    @event("EvidenceSuperseded")
+    def _evidence_superseded(
+        self,
+        attachment_id: UUID,
+        superseded_by: UUID | None,
+        reason: str,
+        actor: Actor,
+        occurred_at: datetime,
+    ) -> None:
+        self.attachments[attachment_id] = replace(
+            self.attachments[attachment_id], superseded_by=superseded_by, superseded_at=occurred_at
+        )
+
     # -- reading --------------------------------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
@@ -428,6 +526,7 @@ class Case(Aggregate):
             "closed_at": self.closed_at,
             "notes": self.notes_count,
             "reopened": self.reopen_count,
+            "attachments": len(self.current_attachments()),
         }
 
 

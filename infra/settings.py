@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,10 +38,22 @@ class Settings(BaseSettings):
     checkpoint_every_seconds: float = Field(
         default=60.0, gt=0, description="or after this many seconds, if any event is not yet checkpointed"
     )
+    blob_store: Literal["postgres", "directory"] = Field(
+        default="postgres",
+        description="where evidence bytes live: in PostgreSQL beside the events, or in blob_dir",
+    )
+    blob_dir: Path | None = Field(
+        default=None, description="the directory blob store; default <data_dir>/blobs"
+    )
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1, description="larger evidence files get 413")
 
     @property
     def signing_key_path(self) -> Path:
         return self.signing_key_file or self.data_dir / "integrity" / "checkpoint-signing.key"
+
+    @property
+    def blob_path(self) -> Path:
+        return self.blob_dir or self.data_dir / "blobs"
 
     @property
     def checkpoint_log_path(self) -> Path:

@@ -163,6 +163,18 @@ def _withdrawn(e: Any) -> Effect:
     return Effect(columns, "The customer withdrew the case")
 
 
+@_handles(Case.EvidenceAttached)
+def _evidence_attached(e: Any) -> Effect:
+    # The file name may name a person: the kind and the hash say which evidence it is.
+    return Effect({}, f"Evidence attached: {_words(e.kind)} (sha256 {e.sha256[:12]}…)")
+
+
+@_handles(Case.EvidenceSuperseded)
+def _evidence_superseded(e: Any) -> Effect:
+    replaced = f", replaced by {e.superseded_by}" if e.superseded_by else ""
+    return Effect({}, f"Evidence superseded: attachment {e.attachment_id}{replaced}")
+
+
 # -- writing a batch ------------------------------------------------------------------------------
 
 

@@ -172,6 +172,39 @@ def timelines(pool: ConnectionPool, case_ids: Sequence[UUID]) -> dict[UUID, list
     return found
 
 
+@dataclass(frozen=True)
+class AttachmentSummary:
+    """One piece of a case's evidence, without its file name and description (they stay in the events)."""
+
+    id: UUID
+    case_id: UUID
+    sha256: str
+    size: int
+    content_type: str
+    kind: str
+    attached_by: str
+    attached_role: str
+    attached_at: datetime
+    recorded_at: datetime
+    superseded_by: UUID | None
+    superseded_at: datetime | None
+
+
+def attachments(pool: ConnectionPool, case_ids: Sequence[UUID]) -> dict[UUID, list[AttachmentSummary]]:
+    """Each case's attachments, current and superseded, in the order they were attached."""
+    found: dict[UUID, list[AttachmentSummary]] = {case_id: [] for case_id in case_ids}
+    with pool.connection() as conn, conn.cursor(row_factory=class_row(AttachmentSummary)) as cur:
+        cur.execute(
+            "SELECT id, case_id, sha256, size, content_type, kind, attached_by, attached_role, attached_at,"
+            " recorded_at, superseded_by, superseded_at FROM case_attachments WHERE case_id = ANY(%s)"
+            " ORDER BY case_id, notification_id",
+            (list(case_ids),),
+        )
+        for attachment in cur:
+            found[attachment.case_id].append(attachment)
+    return found
+
+
 def _one(pool: ConnectionPool, query: sql.Composed, value: Any) -> CaseSummary | None:
     with pool.connection() as conn, conn.cursor(row_factory=class_row(CaseSummary)) as cur:
         return cur.execute(query, (value,)).fetchone()

@@ -11,6 +11,7 @@ from psycopg import Connection
 
 from projections.access import AccessProjection
 from projections.cases import CaseProjection
+from projections.evidence import EvidenceProjection
 
 NAME = "read_models"
 
@@ -21,7 +22,7 @@ class ReadModels:
     name = NAME
 
     def __init__(self, *parts: Any) -> None:
-        self.parts = parts or (CaseProjection(), AccessProjection())
+        self.parts = parts or (CaseProjection(), AccessProjection(), EvidenceProjection())
 
     def apply(self, conn: Connection[Any], events: Sequence[tuple[int, Any]]) -> None:
         for part in self.parts:

@@ -30,9 +30,16 @@ class ReadContext(BaseContext):
         self.request_id = request_id
         # Timelines of every case on a page come from one query, not one query per case.
         self.timelines: DataLoader[UUID, list[queries.TimelineEntry]] = DataLoader(load_fn=self._timelines)
+        self.attachments: DataLoader[UUID, list[queries.AttachmentSummary]] = DataLoader(
+            load_fn=self._attachments
+        )
 
     async def _timelines(self, case_ids: list[UUID]) -> list[list[queries.TimelineEntry]]:
         found = await run_in_threadpool(queries.timelines, self.services.pool, case_ids)
+        return [found[case_id] for case_id in case_ids]
+
+    async def _attachments(self, case_ids: list[UUID]) -> list[list[queries.AttachmentSummary]]:
+        found = await run_in_threadpool(queries.attachments, self.services.pool, case_ids)
         return [found[case_id] for case_id in case_ids]
 
     @property

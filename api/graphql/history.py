@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from api.graphql.context import ReadContext, case_id_argument
 from api.graphql.integrity import EventInclusion
-from api.graphql.types import Case, HistoryEntry, TimelineEntry
+from api.graphql.types import Attachment, Case, HistoryEntry, TimelineEntry
 from application.access import ReadKind
 from application.history import replay_steps
 from application.ledger import CaseLedger
@@ -70,4 +70,5 @@ def case_as_of(
         entry.proof = proofs.get(entry.version)
     found = Case.of_summary(queries.CaseSummary.of_case(case))
     found.preloaded_timeline = timeline
+    found.preloaded_attachments = [Attachment.of_attachment(case_id, a) for a in case.attachments.values()]
     return found

@@ -15,6 +15,7 @@ from api.graphql.context import ReadContext, aware
 from api.graphql.integrity import EventInclusion
 from application import history
 from domain import case as domain
+from domain import evidence
 from projections import queries
 from projections.cases import effect_of
 
@@ -29,6 +30,7 @@ CaseType = _graphql_enum(domain.CaseType, "CaseType", "What kind of complaint or
 Severity = _graphql_enum(domain.Severity, "Severity", "How badly the customer is affected")
 Channel = _graphql_enum(domain.Channel, "Channel", "How the customer raised the case")
 Outcome = _graphql_enum(domain.Outcome, "Outcome", "How a closed case ended")
+EvidenceKind = _graphql_enum(evidence.EvidenceKind, "EvidenceKind", "What a piece of evidence is")
 
 # Keys of `Case.state()` that CaseState names otherwise: `type` reads better in GraphQL.
 STATE_RENAMED = {"case_type": "type"}
@@ -108,6 +110,77 @@ class TimelineEntry:
         )
 
 
+@strawberry.type(
+    description="A file attached to a case as evidence. Its bytes are downloaded from "
+    "`GET /api/v1/cases/{caseId}/attachments/{id}` (a recorded read), checked against sha256."
+)
+class Attachment:
+    id: strawberry.ID = strawberry.field(description="The attachment's UUID")
+    kind: EvidenceKind = strawberry.field(description="What the file is")
+    content_type: str = strawberry.field(description="Its media type, e.g. application/pdf")
+    size: int = strawberry.field(description="Its size in bytes")
+    sha256: str = strawberry.field(
+        description="SHA-256 of its bytes (hex), as its EvidenceAttached event has it"
+    )
+    attached_by: str = strawberry.field(description="User id of whoever attached it")
+    attached_at: datetime = strawberry.field(description="When it was attached, in business time")
+    current: bool = strawberry.field(description="False once superseded; superseded evidence is kept")
+    superseded_by: strawberry.ID | None = strawberry.field(description="The attachment that replaced it")
+    superseded_at: datetime | None = strawberry.field(description="When it was superseded")
+    case_id: strawberry.Private[UUID]
+    text: strawberry.Private[tuple[str, str] | None] = None  # (file name, description) when already at hand
+
+    @strawberry.field(description="The file's name as uploaded (may name a person; read from the events)")
+    async def file_name(self, info: Info[ReadContext, None]) -> str:
+        return (await self._text(info))[0]
+
+    @strawberry.field(description="What the uploader said it shows (read from the events)")
+    async def description(self, info: Info[ReadContext, None]) -> str:
+        return (await self._text(info))[1]
+
+    async def _text(self, info: Info[ReadContext, None]) -> tuple[str, str]:
+        if self.text is None:
+            # Free text stays out of the read models: the case in the event store has it.
+            case = await run_in_threadpool(info.context.services.ledger.get_case, self.case_id)
+            found = case.attachment(UUID(str(self.id)))
+            self.text = (found.file.file_name, found.description)
+        return self.text
+
+    @classmethod
+    def of_summary(cls, row: queries.AttachmentSummary) -> "Attachment":
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            kind=EvidenceKind(row.kind),
+            content_type=row.content_type,
+            size=row.size,
+            sha256=row.sha256,
+            attached_by=row.attached_by,
+            attached_at=row.attached_at,
+            current=row.superseded_at is None,
+            superseded_by=strawberry.ID(str(row.superseded_by)) if row.superseded_by else None,
+            superseded_at=row.superseded_at,
+            case_id=row.case_id,
+        )
+
+    @classmethod
+    def of_attachment(cls, case_id: UUID, found: evidence.Attachment) -> "Attachment":
+        """From a replayed case: everything is at hand."""
+        return cls(
+            id=strawberry.ID(str(found.id)),
+            kind=EvidenceKind(found.kind.value),
+            content_type=found.file.content_type,
+            size=found.file.size,
+            sha256=found.file.sha256,
+            attached_by=found.attached_by.user_id,
+            attached_at=found.attached_at,
+            current=found.is_current,
+            superseded_by=strawberry.ID(str(found.superseded_by)) if found.superseded_by else None,
+            superseded_at=found.superseded_at,
+            case_id=case_id,
+            text=(found.file.file_name, found.description),
+        )
+
+
 @strawberry.type(description="An after-sales case: complaint, objection or request, and its progress.")
 class Case:
     id: strawberry.ID = strawberry.field(description="The case's UUID")
@@ -133,6 +206,7 @@ class Case:
     version: int = strawberry.field(description="Number of events so far; send it as If-Match on commands")
     last_event_at: datetime = strawberry.field(description="When the latest event was recorded")
     preloaded_timeline: strawberry.Private[list[TimelineEntry] | None] = None
+    preloaded_attachments: strawberry.Private[list[Attachment] | None] = None
 
     @strawberry.field(description="Every event of the case so far, oldest first")
     async def timeline(self, info: Info[ReadContext, None]) -> list[TimelineEntry]:
@@ -140,6 +214,13 @@ class Case:
             return self.preloaded_timeline
         entries = await info.context.timelines.load(UUID(str(self.id)))
         return [_timeline_entry(e) for e in entries]
+
+    @strawberry.field(description="The case's evidence, current and superseded, in the order attached")
+    async def attachments(self, info: Info[ReadContext, None]) -> list[Attachment]:
+        if self.preloaded_attachments is not None:
+            return self.preloaded_attachments
+        rows = await info.context.attachments.load(UUID(str(self.id)))
+        return [Attachment.of_summary(row) for row in rows]
 
     @classmethod
     def of_summary(cls, summary: queries.CaseSummary) -> "Case":
@@ -202,6 +283,7 @@ class CaseState:
     closed_at: datetime | None = strawberry.field(description="When the case was closed or withdrawn")
     notes: int = strawberry.field(description="How many notes had been added")
     reopened: int = strawberry.field(description="How many times the case had been reopened")
+    attachments: int = strawberry.field(description="How many attachments were current (not superseded)")
 
     @classmethod
     def of_state(cls, case_state: dict[str, Any]) -> "CaseState":

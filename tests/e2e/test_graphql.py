@@ -244,7 +244,7 @@ query($id: ID!) {
 """
 REGISTRATION_FIELDS = [
     "number", "status", "type", "severity", "channel", "customerId", "customerName", "product",
-    "shipmentRefs", "batchRefs", "description", "openedAt", "proposals", "notes", "reopened",
+    "shipmentRefs", "batchRefs", "description", "openedAt", "proposals", "notes", "reopened", "attachments",
 ]  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from domain.actor import Role
 from infra.settings import Settings
 from tests.conftest import _with_dbname, auth, registration
 from tests.e2e.test_access import settled
+from tests.e2e.test_shipments import COAL_CONTRACT, shipment
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -42,6 +43,9 @@ class World:
     pending_grant: str = ""  # requested by staff, for approve/reject
     staff_grant: str = ""  # requested by staff, for revoke
     read_grant: str = ""  # approved: staff read the case under it
+    attachment_id: str = ""  # evidence of the case, to download and supersede
+    contract_id: str = ""  # a registered contract, to read and record shipments under
+    shipment_id: str = ""  # a shipment recorded without its arrival, to read and record the arrival
 
 
 Send = Callable[[World, str], Any]
@@ -58,8 +62,16 @@ class Surface:
 
 def rest(method: str, path: str, subject: Subject, body: Any = None, label: str = "") -> Surface:
     def send(world: World, token: str) -> Any:
-        url = path.format(case_id=world.case_id, grant_id=world.pending_grant, staff_grant=world.staff_grant)
-        return world.client.request(method, url, json=body, headers=auth(token))
+        url = path.format(
+            case_id=world.case_id,
+            grant_id=world.pending_grant,
+            staff_grant=world.staff_grant,
+            attachment_id=world.attachment_id,
+            contract_id=world.contract_id,
+            shipment_id=world.shipment_id,
+        )
+        sent = body(world) if callable(body) else body  # a body that needs the world's ids, or a new key
+        return world.client.request(method, url, json=sent, headers=auth(token))
 
     route_path = path.replace("{staff_grant}", "{grant_id}")
     shown = route_path.split("?")[0].replace("{case_id}", "{id}").replace("{grant_id}", "{id}")
@@ -73,6 +85,21 @@ def graphql(field: str, query: str, subject: Subject, label: str = "") -> Surfac
         return world.client.post("/graphql", json={"query": query, "variables": used}, headers=auth(token))
 
     return Surface(label or f"GraphQL `{field}`", subject, send, field=field)
+
+
+def upload(label: str) -> Surface:
+    """The multipart evidence upload: a new file each time, so no upload is refused as a duplicate."""
+
+    def send(world: World, token: str) -> Any:
+        files = {"file": ("ticket.pdf", b"%PDF-1.7\n" + uuid.uuid4().bytes, "application/pdf")}
+        data = {"kind": "weighbridge_ticket"}
+        return world.client.post(
+            f"/api/v1/cases/{world.case_id}/attachments", files=files, data=data, headers=auth(token)
+        )
+
+    return Surface(
+        label, Command.ATTACH_EVIDENCE, send, route=("POST", "/api/v1/cases/{case_id}/attachments")
+    )
 
 
 def _until() -> str:
@@ -112,6 +139,14 @@ SURFACES: list[Surface] = [
     rest("POST", f"{CASES}/close", Command.CLOSE, {"outcome": "duplicate", "reason": "Same as AS-1"}),
     rest("POST", f"{CASES}/reopen", Command.REOPEN, {"reason": "Customer came back"}),
     rest("POST", f"{CASES}/withdraw", Command.WITHDRAW, {"reason": "Customer withdrew"}),
+    upload("`POST /api/v1/cases/{id}/attachments` (multipart upload of evidence)"),
+    rest(
+        "POST",
+        f"{CASES}/attachments/{{attachment_id}}/supersede",
+        Command.SUPERSEDE_EVIDENCE,
+        {"reason": "Ticket of another truck"},
+    ),
+    rest("GET", f"{CASES}/attachments/{{attachment_id}}", ReadKind.ATTACHMENT),
     rest("POST", GRANTS, Command.REQUEST_ACCESS_GRANT, None),  # body made per request: see _request_body
     rest("POST", f"{GRANTS}/{{grant_id}}/approve", Command.DECIDE_ACCESS_GRANT, {}),
     rest("POST", f"{GRANTS}/{{grant_id}}/reject", Command.DECIDE_ACCESS_GRANT, {"reason": "Not needed"}),
@@ -140,6 +175,34 @@ SURFACES: list[Surface] = [
     rest("GET", f"{INTEGRITY}/checkpoints", ReadKind.CHECKPOINTS),
     rest("GET", f"{INTEGRITY}/proofs/inclusion?position=1", ReadKind.PROOFS),
     rest("GET", f"{INTEGRITY}/proofs/consistency?old_size=1", ReadKind.PROOFS),
+    rest(
+        "POST",
+        "/api/v1/contracts",
+        Command.REGISTER_CONTRACT,
+        lambda world: COAL_CONTRACT | {"number": f"HT-{uuid.uuid4().hex[:8]}"},
+    ),
+    rest("GET", "/api/v1/contracts/{contract_id}", ReadKind.CONTRACT, label="`GET /api/v1/contracts/{id}`"),
+    rest(
+        "POST",
+        "/api/v1/shipments",
+        Command.RECORD_SHIPMENT,
+        lambda world: shipment(world.contract_id, f"SHP-{uuid.uuid4().hex[:8]}"),
+    ),
+    rest(
+        "POST",
+        "/api/v1/shipments/import",
+        Command.RECORD_SHIPMENT,
+        lambda world: [shipment(world.contract_id, f"SHP-{uuid.uuid4().hex[:8]}")],
+        label="`POST /api/v1/shipments/import` (CSV or JSON, all rows or none)",
+    ),
+    rest(
+        "POST",
+        "/api/v1/shipments/{shipment_id}/arrival",
+        Command.RECORD_SHIPMENT,
+        {"arrived_at": "2026-03-12T14:00:00+08:00"},
+        label="`POST /api/v1/shipments/{id}/arrival`",
+    ),
+    rest("GET", "/api/v1/shipments/{shipment_id}", ReadKind.SHIPMENT, label="`GET /api/v1/shipments/{id}`"),
 ]
 # Served to anyone, without a token: what a third party needs to check a proof.
 PUBLIC_ROUTES = {("GET", f"{INTEGRITY}/public-key")}
@@ -173,6 +236,23 @@ def _furnished(world: World) -> World:
     admin, staff, manager = world.tokens[Role.ADMIN], world.tokens[Role.STAFF], world.tokens[Role.MANAGER]
     world.case_id = _ok(world.client.post("/api/v1/cases", json=registration(), headers=auth(admin)))["id"]
     _ok(world.client.post(f"/api/v1/cases/{world.case_id}/acknowledge", headers=auth(admin)))
+    evidence = {"file": ("photo.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png")}
+    attached = world.client.post(
+        f"/api/v1/cases/{world.case_id}/attachments",
+        files=evidence,
+        data={"kind": "photo"},
+        headers=auth(admin),
+    )
+    world.attachment_id = _ok(attached)["attachment_id"]
+    world.contract_id = _ok(world.client.post("/api/v1/contracts", json=COAL_CONTRACT, headers=auth(admin)))[
+        "id"
+    ]
+    recorded = world.client.post(
+        "/api/v1/shipments",
+        json=shipment(world.contract_id, "SHP-PERM-0", arrived_at=None),
+        headers=auth(admin),
+    )
+    world.shipment_id = _ok(recorded)["id"]
     world.pending_grant, world.staff_grant, world.read_grant = (
         _ok(world.client.post(GRANTS, json=_request_body(world), headers=auth(staff)))["id"] for _ in range(3)
     )
@@ -226,7 +306,7 @@ def test_every_route_and_field_is_in_the_matrix(world: World):
 
     assert routes - covered == set(), "add these routes to SURFACES, with the permission they need"
     assert fields - {s.field for s in SURFACES} == set(), "add these GraphQL fields to SURFACES"
-    assert {s.subject for s in SURFACES} == set(PERMISSIONS) - {ReadKind.ATTACHMENT}
+    assert {s.subject for s in SURFACES} == set(PERMISSIONS)
 
 
 @pytest.mark.parametrize("role", [Role.AUDITOR, Role.COMPLIANCE], ids=["auditor", "compliance"])

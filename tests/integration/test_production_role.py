@@ -63,6 +63,9 @@ def test_the_service_runs_its_commands_projections_and_checkpoints_as_the_role(a
         "DELETE FROM integrity_checkpoints",
         "TRUNCATE integrity_leaves",
         "DELETE FROM schema_migrations",
+        "UPDATE blob_chunks SET content = ''",
+        "DELETE FROM blobs",
+        "TRUNCATE blob_chunks",
     ],
 )
 def test_the_role_has_no_privilege_to_alter_history(app_services, role_url, statement):

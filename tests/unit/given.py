@@ -22,6 +22,7 @@ from domain.case import (
     ResolutionKind,
     Severity,
 )
+from domain.evidence import EvidenceKind, StoredFile
 from domain.money import Money
 
 CHINA = timezone(timedelta(hours=8))
@@ -33,6 +34,7 @@ NOW = REGISTERED_AT + timedelta(days=1)
 AGENT = Actor("agent-1", Role.SERVICE_AGENT)
 MANAGER = Actor("manager-1", Role.MANAGER)
 CNY_1200 = Money(Decimal("1200.5000"), "CNY")
+LAB_REPORT = StoredFile("ab" * 32, 52_000, "application/pdf", "CCIC report 0815.pdf")
 
 Step = Callable[[Case, datetime], Any]
 Command = Callable[[Case], Any]
@@ -130,6 +132,17 @@ def closed(outcome: Outcome = Outcome.RESOLVED, reason: str = "") -> Step:
 
 def withdrawn() -> Step:
     return lambda case, at: case.withdraw("Customer found a dosing error", AGENT, at, NOW)
+
+
+def attached(file: StoredFile = LAB_REPORT, kind: EvidenceKind = EvidenceKind.LAB_REPORT) -> Step:
+    return lambda case, at: case.attach_evidence(file, kind, "CCIC lab report", AGENT, at, NOW)
+
+
+def superseded(reason: str = "Report of another shipment") -> Step:
+    """The oldest current attachment superseded, with no replacement."""
+    return lambda case, at: case.supersede_evidence(
+        case.current_attachments()[0].id, None, reason, AGENT, at, NOW
+    )
 
 
 def reopened() -> Step:

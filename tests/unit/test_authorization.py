@@ -36,10 +36,16 @@ MAY_RUN: dict[Command, set[Role]] = {
     Command.CLOSE: {AGENT, MANAGER, ADMIN},
     Command.REOPEN: {MANAGER, ADMIN},
     Command.WITHDRAW: {AGENT, MANAGER, ADMIN},
+    # Evidence comes from the customer (agent), from site (engineer) and from the lab (QC inspector).
+    Command.ATTACH_EVIDENCE: {AGENT, ENGINEER, QC, MANAGER, ADMIN},
+    Command.SUPERSEDE_EVIDENCE: {AGENT, ENGINEER, QC, MANAGER, ADMIN},
     Command.REQUEST_ACCESS_GRANT: {STAFF, ADMIN},
     Command.DECIDE_ACCESS_GRANT: {MANAGER, ADMIN},
     # Staff withdraw only their own grants (see the last test).
     Command.REVOKE_ACCESS_GRANT: {MANAGER, ADMIN, STAFF},
+    # A contract is what every objection is measured against: a manager registers it.
+    Command.REGISTER_CONTRACT: {MANAGER, ADMIN},
+    Command.RECORD_SHIPMENT: {AGENT, MANAGER, ADMIN},
 }
 
 CNY = Money(Decimal("100"), "CNY")

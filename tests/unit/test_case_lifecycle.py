@@ -67,6 +67,7 @@ def test_a_registration_records_who_registered_what_and_when() -> None:
         "closed_at": None,
         "notes": 0,
         "reopened": 0,
+        "attachments": 0,
     }
 
 

@@ -16,6 +16,7 @@ from tests.unit.given import (
     accepted,
     acknowledged,
     assigned,
+    attached,
     closed,
     executed,
     history,
@@ -24,6 +25,7 @@ from tests.unit.given import (
     register,
     rejected,
     reopened,
+    superseded,
     withdrawn,
 )
 
@@ -45,6 +47,8 @@ EVERY_EVENT: list[DomainEvent] = history(
     assigned("QC lab", "li.qc"),
     assigned("Logistics", "zhao.wl", "Short weight, not quality"),
     noted(),
+    attached(),
+    superseded(),
     proposed(ResolutionKind.PRICE_REDUCTION, Money(Decimal("1200.5000"), "CNY")),
     rejected(),
     proposed(ResolutionKind.ADVICE_ONLY, None),
