@@ -18,6 +18,7 @@ from application.errors import (
     EvidenceTooLarge,
     EvidenceUnreadable,
     IdempotencyKeyReused,
+    InspectionNotFound,
     NotAllowed,
     ShipmentNotFound,
     VersionConflict,
@@ -25,6 +26,7 @@ from application.errors import (
 from domain.access import GrantRuleViolation
 from domain.errors import CaseRuleViolation, InvalidValue
 from domain.evidence import AttachmentNotFound, UnsupportedContent
+from domain.inspection import InspectionRuleViolation, ResultNotFound
 from domain.shipment import ShipmentRuleViolation
 
 log = structlog.get_logger(__name__)
@@ -74,6 +76,9 @@ _MAPPED: list[tuple[type[Exception], int, str, str]] = [
     (ShipmentNotFound, 404, "not-found", "No such shipment"),
     (AlreadyRecorded, 409, "already-recorded", "Recorded already"),
     (ShipmentRuleViolation, 409, "shipment-rule", "Not allowed in the shipment's current state"),
+    (InspectionNotFound, 404, "not-found", "No such inspection"),
+    (ResultNotFound, 404, "not-found", "No such lab result"),
+    (InspectionRuleViolation, 409, "inspection-rule", "Not allowed in the inspection's current state"),
     (InvalidValue, 422, "invalid-value", "Invalid value"),
 ]
 

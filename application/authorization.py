@@ -27,6 +27,8 @@ class Command(Enum):
     CLOSE = "close"
     REOPEN = "reopen"
     WITHDRAW = "withdraw"
+    # Letting an objection raised after the contract's window go on.
+    OVERRIDE_LATE_OBJECTION = "override_late_objection"
     ATTACH_EVIDENCE = "attach_evidence"
     SUPERSEDE_EVIDENCE = "supersede_evidence"
     # Issue 5 (liability) adds its decisions here, e.g. DETERMINE_LIABILITY, with their row below.
@@ -36,6 +38,12 @@ class Command(Enum):
     REGISTER_CONTRACT = "register_contract"
     # Recording a shipment, its arrival, or many shipments in one import.
     RECORD_SHIPMENT = "record_shipment"
+    # Inspections: open one with its sampling record; record or correct a lab result; ask for a
+    # third-party re-inspection; appoint the agency both parties agreed to.
+    RECORD_SAMPLING = "record_sampling"
+    RECORD_LAB_RESULT = "record_lab_result"
+    REQUEST_REINSPECTION = "request_reinspection"
+    APPOINT_AGENCY = "appoint_agency"
 
 
 class Allowance(Enum):
@@ -82,6 +90,8 @@ PERMISSIONS: dict[Subject, dict[Role, Allowance]] = {
     # Reopening undoes a closure that a customer was told about: a manager decides.
     Command.REOPEN: _always(_MANAGER, _ADMIN),
     Command.WITHDRAW: _always(_AGENT, _MANAGER, _ADMIN),
+    # The contract's window protects the supplier; only a manager waives it.
+    Command.OVERRIDE_LATE_OBJECTION: _always(_MANAGER, _ADMIN),
     # Whoever works the case brings in evidence: the agent from the customer, the engineer from site, the
     # QC inspector from the lab. Superseding removes nothing and records a reason, so the same people may.
     Command.ATTACH_EVIDENCE: _always(_AGENT, _ENGINEER, _QC, _MANAGER, _ADMIN),
@@ -108,6 +118,15 @@ PERMISSIONS: dict[Subject, dict[Role, Allowance]] = {
     # Commercial terms and delivery papers are not a case file: no grant reaches them, staff never read them.
     ReadKind.CONTRACT: _always(*_INSIDERS),
     ReadKind.SHIPMENT: _always(*_INSIDERS),
+    # Sampling and lab work is the QC inspector's and the engineer's; the domain, not the role, decides
+    # whether the labs disagree enough for a re-inspection. Appointing the agency commits the company to
+    # its result and its fee: a manager's decision.
+    Command.RECORD_SAMPLING: _always(_ENGINEER, _QC, _MANAGER, _ADMIN),
+    Command.RECORD_LAB_RESULT: _always(_ENGINEER, _QC, _MANAGER, _ADMIN),
+    Command.REQUEST_REINSPECTION: _always(_ENGINEER, _QC, _MANAGER, _ADMIN),
+    Command.APPOINT_AGENCY: _always(_MANAGER, _ADMIN),
+    # An inspection is part of the case file: read as the case is, staff under a grant of the case.
+    ReadKind.INSPECTION: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
 }
 
 # The widest reach first: a user with several roles acts in the one that reaches furthest.

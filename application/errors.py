@@ -44,3 +44,7 @@ class ShipmentNotFound(ApplicationError):
 
 class AlreadyRecorded(ApplicationError):
     """A contract number or shipment reference that is recorded already: its stream exists."""
+
+
+class InspectionNotFound(ApplicationError):
+    pass

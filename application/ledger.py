@@ -27,7 +27,14 @@ from domain.actor import Actor, Role
 from domain.case import Case, CaseType, Channel, Contact, Customer, Outcome, ResolutionKind, Severity
 from domain.evidence import EvidenceKind, StoredFile
 from domain.money import Money
+from domain.shipment import Contract, Shipment, shipment_id
+from domain.specification import ObjectionKind
 
+# The objections a contract's windows apply to, and which window.
+OBJECTION_KINDS = {
+    CaseType.QUALITY_OBJECTION: ObjectionKind.QUALITY,
+    CaseType.QUANTITY_OBJECTION: ObjectionKind.QUANTITY,
+}
 # Registrations race only for the next case number; a handful of retries covers any realistic burst.
 NUMBER_CLAIM_ATTEMPTS = 20
 # Commands without If-Match that lose a race decide again on the newer case this many times at most.
@@ -147,6 +154,8 @@ class CaseLedger(Application[UUID]):
             return self._register(caller, registration, actor)
 
     def _register(self, caller: Caller, registration: Registration, actor: Actor) -> CommandResult:
+        raised_at = registration.occurred_at or self.clock.now()
+        late = self._closed_window(registration, raised_at)
         for _ in range(NUMBER_CLAIM_ATTEMPTS):
             now = self.clock.now()
             sequence = self.case_numbers.next_number(now.year)
@@ -165,11 +174,55 @@ class CaseLedger(Application[UUID]):
                 at=registration.occurred_at or now,
                 now=now,
             )
+            extra = {}
+            if late is not None:
+                shipment_ref, closed_at = late
+                case.flag_late_objection(shipment_ref, closed_at, raised_at, actor, now)
+                extra = {
+                    "late_objection": {
+                        "shipment_ref": shipment_ref,
+                        "window_closed_at": closed_at.isoformat(),
+                    }
+                }
             try:
-                return self._save(case, caller, claim=CaseNumberClaim(now.year, sequence, case.id))
+                claim = CaseNumberClaim(now.year, sequence, case.id)
+                return self._save(case, caller, claim=claim, extra=extra)
             except CaseNumberTaken:
                 continue
         raise VersionConflict("could not allocate a case number; too many registrations at once, retry")
+
+    def _closed_window(self, registration: Registration, raised_at: datetime) -> tuple[str, datetime] | None:
+        """The first named shipment whose contract's objection window had closed when the customer
+        objected, and when it closed. Shipments not recorded here, or not yet arrived, are not judged."""
+        kind = OBJECTION_KINDS.get(registration.case_type)
+        if kind is None:
+            return None
+        for reference in registration.shipment_refs:
+            shipment = self._recorded(shipment_id(reference))
+            if not isinstance(shipment, Shipment) or shipment.arrived_at is None:
+                continue
+            contract: Contract = self.repository.get(shipment.contract_id)
+            closes_at = contract.objection_windows.closes_at(kind, shipment.arrived_at)
+            if raised_at >= closes_at:
+                return shipment.reference, closes_at
+        return None
+
+    def _recorded(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def override_late_objection(
+        self, caller: Caller, case_id: UUID, reason: str, at: datetime | None
+    ) -> CommandResult:
+        return self._change(
+            caller,
+            Command.OVERRIDE_LATE_OBJECTION,
+            case_id,
+            at,
+            lambda c, a, t, n: c.override_late_objection(reason, a, t, n),
+        )
 
     def acknowledge(self, caller: Caller, case_id: UUID, at: datetime | None) -> CommandResult:
         return self._change(

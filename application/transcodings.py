@@ -11,6 +11,7 @@ from domain.access import ReadKind, Refusal
 from domain.actor import Actor, Role
 from domain.case import CaseType, Channel, Contact, Customer, Outcome, ResolutionKind, Severity
 from domain.evidence import EvidenceKind
+from domain.inspection import Agreement, LabKind, Party, Sampling, Witness
 from domain.measurement import Measurement
 from domain.money import Money
 from domain.pricing import (
@@ -103,6 +104,10 @@ CONTRACT_VALUE_OBJECTS: tuple[type, ...] = (
     QualityCertificate,
 )
 
+# Inspections (domain/inspection.py): the sampling record, its witnesses, the parties' agreements.
+INSPECTION_ENUMS: tuple[type[Enum], ...] = (Party, LabKind)
+INSPECTION_VALUE_OBJECTS: tuple[type, ...] = (Witness, Sampling, Agreement)
+
 
 def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
     for enum_type in ENUMS:
@@ -114,3 +119,7 @@ def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
     for cls in CONTRACT_VALUE_OBJECTS:
         transcoder.register(DataclassWithTuples(cls))
     transcoder.register(FixedOffsetZone())
+    for enum_type in INSPECTION_ENUMS:
+        transcoder.register(EnumAsValue(enum_type))
+    for cls in INSPECTION_VALUE_OBJECTS:
+        transcoder.register(DataclassWithTuples(cls))

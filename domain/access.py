@@ -36,6 +36,8 @@ class ReadKind(Enum):
     CASE_LIST = "case_list"
     # Evidence files of a case; the attachments API reads through the same gate.
     ATTACHMENT = "attachment"
+    # A sampling and testing round of a case (its results, comparison and basis): part of the case file.
+    INSPECTION = "inspection"
     # A contract's terms and a shipment's papers: no case file, so a read of them names no case.
     CONTRACT = "contract"
     SHIPMENT = "shipment"

@@ -106,6 +106,15 @@ class Proposal:
     description: str
 
 
+@dataclass(frozen=True)
+class LateObjection:
+    """An objection raised once the contract's objection window for a shipment had closed."""
+
+    shipment_ref: str
+    window_closed_at: datetime
+    raised_at: datetime
+
+
 class Case(Aggregate):
     """A customer's complaint, objection or request, and everything done about it."""
 
@@ -186,11 +195,14 @@ class Case(Aggregate):
         self.notes_count = 0
         self.reopen_count = 0
         self.attachments: dict[UUID, Attachment] = {}
+        self.late_objection: LateObjection | None = None
+        self.late_objection_overridden = False
 
     # -- commands -------------------------------------------------------------------------------
 
     def acknowledge(self, by: Actor, at: datetime, now: datetime) -> None:
         self._require_open()
+        self._require_not_held_late()
         if self.status is not Status.REGISTERED:
             raise CaseRuleViolation("the case has already been acknowledged")
         self._require_occurred(at, now)
@@ -200,6 +212,7 @@ class Case(Aggregate):
         self, department: str, assignee: str, reason: str, by: Actor, at: datetime, now: datetime
     ) -> None:
         self._require_open()
+        self._require_not_held_late()
         _require_text(department, "department")
         _require_text(assignee, "assignee")
         self._require_occurred(at, now)
@@ -302,6 +315,32 @@ class Case(Aggregate):
         self._require_occurred(at, now)
         self._withdrawn(reason=reason, actor=by, occurred_at=at)
 
+    def flag_late_objection(
+        self, shipment_ref: str, window_closed_at: datetime, raised_at: datetime, by: Actor, now: datetime
+    ) -> None:
+        """Record that the objection came after the contract's window for the shipment closed.
+
+        The objection stays on record; it goes no further than registration until a manager overrides.
+        """
+        if self.late_objection is not None:
+            raise CaseRuleViolation("the objection is already flagged late")
+        self._flagged_late(
+            shipment_ref=shipment_ref,
+            window_closed_at=window_closed_at,
+            raised_at=raised_at,
+            actor=by,
+            occurred_at=now,
+        )
+
+    def override_late_objection(self, reason: str, by: Actor, at: datetime, now: datetime) -> None:
+        if self.late_objection is None:
+            raise CaseRuleViolation("the objection is not flagged late: there is nothing to override")
+        if self.late_objection_overridden:
+            raise CaseRuleViolation("the late objection has already been overridden")
+        _require_text(reason, "reason", "an override of a late objection needs a reason")
+        self._require_occurred(at, now)
+        self._late_objection_overridden(reason=reason, actor=by, occurred_at=at)
+
     def attach_evidence(
         self, file: StoredFile, kind: EvidenceKind, description: str, by: Actor, at: datetime, now: datetime
     ) -> UUID:
@@ -362,6 +401,14 @@ class Case(Aggregate):
     @property
     def is_open(self) -> bool:
         return self.status not in FINISHED
+
+    def _require_not_held_late(self) -> None:
+        late = self.late_objection
+        if late is not None and not self.late_objection_overridden:
+            raise CaseRuleViolation(
+                f"the objection was raised after the contract's window for shipment {late.shipment_ref} "
+                f"closed at {late.window_closed_at.isoformat()}; it proceeds only after a manager's override"
+            )
 
     def _require_open(self) -> None:
         if not self.is_open:
@@ -469,6 +516,21 @@ class Case(Aggregate):
         self.status = Status.WITHDRAWN
         self.closed_at = occurred_at
 
+    @event("ObjectionFlaggedLate")
+    def _flagged_late(
+        self,
+        shipment_ref: str,
+        window_closed_at: datetime,
+        raised_at: datetime,
+        actor: Actor,
+        occurred_at: datetime,
+    ) -> None:
+        self.late_objection = LateObjection(shipment_ref, window_closed_at, raised_at)
+
+    @event("LateObjectionOverridden")
+    def _late_objection_overridden(self, reason: str, actor: Actor, occurred_at: datetime) -> None:
+        self.late_objection_overridden = True
+
     @event("EvidenceAttached")
     def _evidence_attached(
         self,
@@ -527,6 +589,8 @@ class Case(Aggregate):
             "notes": self.notes_count,
             "reopened": self.reopen_count,
             "attachments": len(self.current_attachments()),
+            "objection_late": self.late_objection is not None,
+            "late_objection_overridden": self.late_objection_overridden,
         }
 
 

@@ -7,7 +7,7 @@ text (notes, reasons, details), where people write names and phone numbers, neve
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from functools import cache
 from typing import Any, TypeVar
@@ -173,6 +173,17 @@ def _evidence_attached(e: Any) -> Effect:
 def _evidence_superseded(e: Any) -> Effect:
     replaced = f", replaced by {e.superseded_by}" if e.superseded_by else ""
     return Effect({}, f"Evidence superseded: attachment {e.attachment_id}{replaced}")
+
+
+@_handles(Case.ObjectionFlaggedLate)
+def _flagged_late(e: Any) -> Effect:
+    closed = e.window_closed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%MZ")
+    return Effect({}, f"Objection flagged late: the window for shipment {e.shipment_ref} closed {closed}")
+
+
+@_handles(Case.LateObjectionOverridden)
+def _late_objection_overridden(e: Any) -> Effect:
+    return Effect({}, "Late objection overridden by a manager; the case may go on")
 
 
 # -- writing a batch ------------------------------------------------------------------------------

@@ -284,6 +284,12 @@ class CaseState:
     notes: int = strawberry.field(description="How many notes had been added")
     reopened: int = strawberry.field(description="How many times the case had been reopened")
     attachments: int = strawberry.field(description="How many attachments were current (not superseded)")
+    objection_late: bool = strawberry.field(
+        description="Whether the objection came after the contract's objection window for a named shipment"
+    )
+    late_objection_overridden: bool = strawberry.field(
+        description="Whether a manager had let the late objection go on"
+    )
 
     @classmethod
     def of_state(cls, case_state: dict[str, Any]) -> "CaseState":

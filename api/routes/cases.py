@@ -71,10 +71,21 @@ class CaseCreate(Strict):
     )
 
 
+class LateObjection(BaseModel):
+    shipment_ref: str = Field(description="The shipment whose contract's objection window had closed")
+    window_closed_at: str = Field(description="When that window closed (the contract's local time)")
+
+
 class CaseCreated(BaseModel):
     id: UUID
     number: str = Field(description="Human case number, e.g. AS-2026-000123")
     version: int
+    late_objection: LateObjection | None = Field(
+        default=None,
+        description="Present when the objection came after the contract's objection window for a named "
+        "shipment: the case is recorded and flagged, and goes no further than registration until a "
+        "manager overrides (`late-objection-override`)",
+    )
 
 
 class CaseChanged(BaseModel):
@@ -253,3 +264,14 @@ def withdraw(
     return _respond(
         request, response, _ledger(request).withdraw(caller, case_id, body.reason, body.occurred_at)
     )
+
+
+@_command(
+    "/{case_id}/late-objection-override",
+    "Let an objection raised after the contract's objection window go on (manager), with a reason",
+)
+def override_late_objection(
+    case_id: CaseId, body: Reason, caller: CurrentCaller, request: Request, response: Response
+) -> Any:
+    result = _ledger(request).override_late_objection(caller, case_id, body.reason, body.occurred_at)
+    return _respond(request, response, result)

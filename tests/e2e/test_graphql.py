@@ -245,6 +245,7 @@ query($id: ID!) {
 REGISTRATION_FIELDS = [
     "number", "status", "type", "severity", "channel", "customerId", "customerName", "product",
     "shipmentRefs", "batchRefs", "description", "openedAt", "proposals", "notes", "reopened", "attachments",
+    "objectionLate", "lateObjectionOverridden",
 ]  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from domain.actor import Role
 from infra.settings import Settings
 from tests.conftest import _with_dbname, auth, registration
 from tests.e2e.test_access import settled
+from tests.e2e.test_inspections import appointment, lab_result, sampling
 from tests.e2e.test_shipments import COAL_CONTRACT, shipment
 
 README = Path(__file__).parents[2] / "README.md"
@@ -46,6 +47,9 @@ class World:
     attachment_id: str = ""  # evidence of the case, to download and supersede
     contract_id: str = ""  # a registered contract, to read and record shipments under
     shipment_id: str = ""  # a shipment recorded without its arrival, to read and record the arrival
+    inspection_id: str = ""  # an inspection of the case's shipment, with the customer lab's result
+    result_id: str = ""  # that result, to correct
+    inspected_shipment: str = ""  # the shipment the case names (SHP-2026-0815), which the inspection samples
 
 
 Send = Callable[[World, str], Any]
@@ -69,6 +73,8 @@ def rest(method: str, path: str, subject: Subject, body: Any = None, label: str 
             attachment_id=world.attachment_id,
             contract_id=world.contract_id,
             shipment_id=world.shipment_id,
+            inspection_id=world.inspection_id,
+            result_id=world.result_id,
         )
         sent = body(world) if callable(body) else body  # a body that needs the world's ids, or a new key
         return world.client.request(method, url, json=sent, headers=auth(token))
@@ -109,6 +115,8 @@ def _until() -> str:
 CASES = "/api/v1/cases/{case_id}"
 GRANTS = "/api/v1/access-grants"
 INTEGRITY = "/api/v1/integrity"
+INSPECTIONS = "/api/v1/inspections"
+INSPECTION = INSPECTIONS + "/{inspection_id}"
 PAYMENT = {"kind": "compensation", "amount": {"amount": "120.00", "currency": "CNY"}, "description": "x"}
 
 SURFACES: list[Surface] = [
@@ -139,6 +147,7 @@ SURFACES: list[Surface] = [
     rest("POST", f"{CASES}/close", Command.CLOSE, {"outcome": "duplicate", "reason": "Same as AS-1"}),
     rest("POST", f"{CASES}/reopen", Command.REOPEN, {"reason": "Customer came back"}),
     rest("POST", f"{CASES}/withdraw", Command.WITHDRAW, {"reason": "Customer withdrew"}),
+    rest("POST", f"{CASES}/late-objection-override", Command.OVERRIDE_LATE_OBJECTION, {"reason": "Goodwill"}),
     upload("`POST /api/v1/cases/{id}/attachments` (multipart upload of evidence)"),
     rest(
         "POST",
@@ -203,6 +212,45 @@ SURFACES: list[Surface] = [
         label="`POST /api/v1/shipments/{id}/arrival`",
     ),
     rest("GET", "/api/v1/shipments/{shipment_id}", ReadKind.SHIPMENT, label="`GET /api/v1/shipments/{id}`"),
+    rest(
+        "POST",
+        INSPECTIONS,
+        Command.RECORD_SAMPLING,
+        lambda world: {
+            "case_id": world.case_id,
+            "shipment_id": world.inspected_shipment,
+            "sampling": sampling(),
+        },
+    ),
+    rest(
+        "POST",
+        f"{INSPECTION}/results",
+        Command.RECORD_LAB_RESULT,
+        lab_result("supplier_qc", "5480"),
+        label="`POST /api/v1/inspections/{id}/results`",
+    ),
+    rest(
+        "POST",
+        f"{INSPECTION}/results/{{result_id}}/corrections",
+        Command.RECORD_LAB_RESULT,
+        lambda world: {"values": {"Qnet,ar": {"value": str(5100 + uuid.uuid4().int % 99)}}, "reason": "typo"},
+        label="`POST /api/v1/inspections/{id}/results/{result_id}/corrections`",
+    ),
+    rest(
+        "POST",
+        f"{INSPECTION}/reinspection",
+        Command.REQUEST_REINSPECTION,
+        {"reason": "380 kcal/kg apart"},
+        label="`POST /api/v1/inspections/{id}/reinspection`",
+    ),
+    rest(
+        "POST",
+        f"{INSPECTION}/agency",
+        Command.APPOINT_AGENCY,
+        appointment(),
+        label="`POST /api/v1/inspections/{id}/agency`",
+    ),
+    rest("GET", INSPECTION, ReadKind.INSPECTION, label="`GET /api/v1/inspections/{id}`"),
 ]
 # Served to anyone, without a token: what a third party needs to check a proof.
 PUBLIC_ROUTES = {("GET", f"{INTEGRITY}/public-key")}
@@ -253,12 +301,29 @@ def _furnished(world: World) -> World:
         headers=auth(admin),
     )
     world.shipment_id = _ok(recorded)["id"]
+    _inspect(world, admin)
     world.pending_grant, world.staff_grant, world.read_grant = (
         _ok(world.client.post(GRANTS, json=_request_body(world), headers=auth(staff)))["id"] for _ in range(3)
     )
     _ok(world.client.post(f"{GRANTS}/{world.read_grant}/approve", headers=auth(manager)))
     settled(world.services)
     return world
+
+
+def _inspect(world: World, token: str) -> None:
+    """The shipment the case names, and an inspection of it with the customer lab's result."""
+    named = shipment(world.contract_id, "SHP-2026-0815")  # the reference registration() names
+    world.inspected_shipment = _ok(world.client.post("/api/v1/shipments", json=named, headers=auth(token)))[
+        "id"
+    ]
+    opened = {"case_id": world.case_id, "shipment_id": world.inspected_shipment, "sampling": sampling()}
+    world.inspection_id = _ok(world.client.post(INSPECTIONS, json=opened, headers=auth(token)))["id"]
+    recorded = world.client.post(
+        f"{INSPECTIONS}/{world.inspection_id}/results",
+        json=lab_result("customer_lab", "5120"),
+        headers=auth(token),
+    )
+    world.result_id = _ok(recorded)["result_id"]
 
 
 def _ok(response: Any) -> dict[str, Any]:

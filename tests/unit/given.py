@@ -145,6 +145,17 @@ def superseded(reason: str = "Report of another shipment") -> Step:
     )
 
 
+def flagged_late(shipment_ref: str = "SHP-2026-0815") -> Step:
+    """Registration found the contract's window for the shipment closed a day before the objection."""
+    return lambda case, at: case.flag_late_objection(
+        shipment_ref, REGISTERED_AT - timedelta(days=1), REGISTERED_AT, AGENT, at
+    )
+
+
+def overridden(reason: str = "Rail delay; goodwill for a key account") -> Step:
+    return lambda case, at: case.override_late_objection(reason, MANAGER, at, NOW)
+
+
 def reopened() -> Step:
     return lambda case, at: case.reopen("Customer disputes the credit", MANAGER, at, NOW)
 

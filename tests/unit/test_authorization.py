@@ -36,6 +36,7 @@ MAY_RUN: dict[Command, set[Role]] = {
     Command.CLOSE: {AGENT, MANAGER, ADMIN},
     Command.REOPEN: {MANAGER, ADMIN},
     Command.WITHDRAW: {AGENT, MANAGER, ADMIN},
+    Command.OVERRIDE_LATE_OBJECTION: {MANAGER, ADMIN},
     # Evidence comes from the customer (agent), from site (engineer) and from the lab (QC inspector).
     Command.ATTACH_EVIDENCE: {AGENT, ENGINEER, QC, MANAGER, ADMIN},
     Command.SUPERSEDE_EVIDENCE: {AGENT, ENGINEER, QC, MANAGER, ADMIN},
@@ -46,6 +47,11 @@ MAY_RUN: dict[Command, set[Role]] = {
     # A contract is what every objection is measured against: a manager registers it.
     Command.REGISTER_CONTRACT: {MANAGER, ADMIN},
     Command.RECORD_SHIPMENT: {AGENT, MANAGER, ADMIN},
+    # Sampling and lab work is the QC inspector's and the engineer's; appointing the agency a manager's.
+    Command.RECORD_SAMPLING: {ENGINEER, QC, MANAGER, ADMIN},
+    Command.RECORD_LAB_RESULT: {ENGINEER, QC, MANAGER, ADMIN},
+    Command.REQUEST_REINSPECTION: {ENGINEER, QC, MANAGER, ADMIN},
+    Command.APPOINT_AGENCY: {MANAGER, ADMIN},
 }
 
 CNY = Money(Decimal("100"), "CNY")

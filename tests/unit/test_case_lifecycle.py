@@ -68,6 +68,8 @@ def test_a_registration_records_who_registered_what_and_when() -> None:
         "notes": 0,
         "reopened": 0,
         "attachments": 0,
+        "objection_late": False,
+        "late_objection_overridden": False,
     }
 
 

@@ -19,8 +19,10 @@ from tests.unit.given import (
     attached,
     closed,
     executed,
+    flagged_late,
     history,
     noted,
+    overridden,
     proposed,
     register,
     rejected,
@@ -43,6 +45,8 @@ MAPPER = Mapper(transcoder=transcoder())
 
 # One history that records every kind of event the case has, money and no money alike.
 EVERY_EVENT: list[DomainEvent] = history(
+    flagged_late(),
+    overridden(),
     acknowledged(),
     assigned("QC lab", "li.qc"),
     assigned("Logistics", "zhao.wl", "Short weight, not quality"),

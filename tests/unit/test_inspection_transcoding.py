@@ -1,0 +1,65 @@
+"""Every inspection event survives being stored as JSON and read back, exactly."""
+
+from typing import Any
+
+import pytest
+from eventsourcing.domain import DomainEvent
+
+from domain.inspection import Inspection, LabKind, Party
+from tests.unit.coal_contract import THERMAL_COAL, kcal
+from tests.unit.inspection_story import LATER, QC, disputed_and_appointed, joint_sampling, opened, record
+from tests.unit.test_shipment_transcoding import _exact, round_trip
+
+
+def _story() -> list[Inspection]:
+    appointed = disputed_and_appointed()
+    third = record(appointed, LabKind.THIRD_PARTY_AGENCY, "5210", agency="CCIC")
+    appointed.correct_result(
+        result_id=third,
+        values={"Qnet,ar": kcal("5215")},
+        reason="typo",
+        specification=THERMAL_COAL,
+        by=QC,
+        now=LATER,
+    )
+    one_sided = opened(
+        joint_sampling(
+            is_joint=False, sampling_party=Party.SUPPLIER, other_party_consented=True, witnesses=()
+        )
+    )
+    return [appointed, one_sided]
+
+
+STORY = _story()
+EVERY_EVENT: list[DomainEvent] = [e for inspection in _story() for e in inspection.collect_events()]
+
+
+def test_the_events_cover_every_event_class_of_an_inspection():
+    assert {type(event) for event in EVERY_EVENT} == {
+        Inspection.SamplingRecorded,
+        Inspection.LabResultRecorded,
+        Inspection.LabResultCorrected,
+        Inspection.ReinspectionRequested,
+        Inspection.AgencyAppointed,
+    }
+
+
+@pytest.mark.parametrize(
+    "event", EVERY_EVENT, ids=[f"{n}-{type(e).__name__}" for n, e in enumerate(EVERY_EVENT)]
+)
+def test_an_event_round_trips_exactly(event: DomainEvent) -> None:
+    back = round_trip(event)
+
+    assert type(back) is type(event)
+    assert {k: _exact(v) for k, v in vars(back).items()} == {k: _exact(v) for k, v in vars(event).items()}
+
+
+@pytest.mark.parametrize("inspection", STORY, ids=["disputed", "one-sided"])
+def test_a_replayed_inspection_has_the_state_it_was_recorded_with(inspection: Inspection) -> None:
+    replayed: Any = None
+    for event in inspection.collect_events():
+        replayed = round_trip(event).mutate(replayed)
+
+    assert {k: _exact(v) for k, v in vars(replayed).items()} == {
+        k: _exact(v) for k, v in vars(inspection).items()
+    }
