@@ -11,7 +11,17 @@ from api.bootstrap import MIGRATION_FOLDERS, Services
 from api.graphql import graphql_router
 from api.middleware import BodySizeLimit, RequestContext
 from api.problems import install_problem_handlers
-from api.routes import access, attachments, cases, contracts, inspections, integrity, shipments
+from api.routes import (
+    access,
+    attachments,
+    capa,
+    cases,
+    contracts,
+    inspections,
+    integrity,
+    liability,
+    shipments,
+)
 from infra.database import migration_files, pending_migrations
 
 DESCRIPTION = """
@@ -60,6 +70,8 @@ def create_app(services: Services, *, manage_lifecycle: bool = False) -> FastAPI
     app.include_router(contracts.router)
     app.include_router(shipments.router)
     app.include_router(inspections.router)
+    app.include_router(liability.router)
+    app.include_router(capa.router)
     app.include_router(graphql_router(services), prefix="/graphql", include_in_schema=False)
 
     @app.get("/healthz", tags=["operations"], summary="The process is up")

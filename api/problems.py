@@ -15,18 +15,22 @@ from application.errors import (
     AlreadyRecorded,
     CaseNotFound,
     ContractNotFound,
+    CorrectiveActionNotFound,
     EvidenceTooLarge,
     EvidenceUnreadable,
     IdempotencyKeyReused,
     InspectionNotFound,
+    LiabilityNotDetermined,
     NotAllowed,
     ShipmentNotFound,
     VersionConflict,
 )
 from domain.access import GrantRuleViolation
+from domain.capa import CorrectiveActionRuleViolation
 from domain.errors import CaseRuleViolation, InvalidValue
 from domain.evidence import AttachmentNotFound, UnsupportedContent
 from domain.inspection import InspectionRuleViolation, ResultNotFound
+from domain.liability_determination import LiabilityRuleViolation, ProposalNotFound
 from domain.shipment import ShipmentRuleViolation
 
 log = structlog.get_logger(__name__)
@@ -79,6 +83,11 @@ _MAPPED: list[tuple[type[Exception], int, str, str]] = [
     (InspectionNotFound, 404, "not-found", "No such inspection"),
     (ResultNotFound, 404, "not-found", "No such lab result"),
     (InspectionRuleViolation, 409, "inspection-rule", "Not allowed in the inspection's current state"),
+    (LiabilityNotDetermined, 404, "not-found", "No liability proposed for this case"),
+    (ProposalNotFound, 404, "not-found", "No such liability proposal"),
+    (LiabilityRuleViolation, 409, "liability-rule", "Not allowed in the liability determination's state"),
+    (CorrectiveActionNotFound, 404, "not-found", "No such corrective action"),
+    (CorrectiveActionRuleViolation, 409, "capa-rule", "Not allowed in the corrective action's current state"),
     (InvalidValue, 422, "invalid-value", "Invalid value"),
 ]
 

@@ -31,7 +31,9 @@ class Command(Enum):
     OVERRIDE_LATE_OBJECTION = "override_late_objection"
     ATTACH_EVIDENCE = "attach_evidence"
     SUPERSEDE_EVIDENCE = "supersede_evidence"
-    # Issue 5 (liability) adds its decisions here, e.g. DETERMINE_LIABILITY, with their row below.
+    # Liability determination: propose who bears which share; approve or reject a proposal.
+    PROPOSE_LIABILITY = "propose_liability"
+    DECIDE_LIABILITY = "decide_liability"
     REQUEST_ACCESS_GRANT = "request_access_grant"
     DECIDE_ACCESS_GRANT = "decide_access_grant"
     REVOKE_ACCESS_GRANT = "revoke_access_grant"
@@ -44,6 +46,11 @@ class Command(Enum):
     RECORD_LAB_RESULT = "record_lab_result"
     REQUEST_REINSPECTION = "request_reinspection"
     APPOINT_AGENCY = "appoint_agency"
+    # Corrective and preventive actions: raise one, reassign it, move its due date or cancel it (plan);
+    # report it done (complete); judge whether it worked (verify).
+    PLAN_CORRECTIVE_ACTION = "plan_corrective_action"
+    COMPLETE_CORRECTIVE_ACTION = "complete_corrective_action"
+    VERIFY_CORRECTIVE_ACTION = "verify_corrective_action"
 
 
 class Allowance(Enum):
@@ -127,6 +134,26 @@ PERMISSIONS: dict[Subject, dict[Role, Allowance]] = {
     Command.APPOINT_AGENCY: _always(_MANAGER, _ADMIN),
     # An inspection is part of the case file: read as the case is, staff under a grant of the case.
     ReadKind.INSPECTION: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
+    # Liability rests on the lab work and the site visit: QC inspectors and engineers propose it (as do
+    # managers); a manager other than the proposer decides it (the domain refuses the proposer).
+    Command.PROPOSE_LIABILITY: _always(_ENGINEER, _QC, _MANAGER, _ADMIN),
+    Command.DECIDE_LIABILITY: _always(_MANAGER, _ADMIN),
+    # The determination is part of the case file: read as the case is.
+    ReadKind.LIABILITY: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
+    # An action commits someone's time and budget: a manager raises, reassigns, reschedules or cancels it.
+    # Its owner reports it done, whatever their role or department (staff of production own most); a
+    # manager may report it for them. QC judges effectiveness by the next results, as may a manager; the
+    # domain refuses whoever completed it.
+    Command.PLAN_CORRECTIVE_ACTION: _always(_MANAGER, _ADMIN),
+    Command.COMPLETE_CORRECTIVE_ACTION: {
+        **_always(_MANAGER, _ADMIN),
+        **dict.fromkeys((_AGENT, _ENGINEER, _QC, _STAFF), Allowance.OWN),
+    },
+    Command.VERIFY_CORRECTIVE_ACTION: _always(_QC, _MANAGER, _ADMIN),
+    # An action is part of its case's file: read as the case is.
+    ReadKind.CORRECTIVE_ACTION: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
+    # Counts per root cause name no case and no customer, but they are the department's KPIs: insiders.
+    ReadKind.ROOT_CAUSE_PARETO: _always(*_INSIDERS),
 }
 
 # The widest reach first: a user with several roles acts in the one that reaches furthest.

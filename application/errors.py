@@ -48,3 +48,11 @@ class AlreadyRecorded(ApplicationError):
 
 class InspectionNotFound(ApplicationError):
     pass
+
+
+class LiabilityNotDetermined(ApplicationError):
+    """The case has no liability determination yet: nothing was proposed."""
+
+
+class CorrectiveActionNotFound(ApplicationError):
+    pass

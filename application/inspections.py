@@ -202,11 +202,12 @@ class Inspections:
             raise AttachmentNotFound(str(missing), "report_attachment_id") from None
 
 
-def _check_case_inspects(case: Case, shipment: Shipment) -> None:
+def require_objection_in_progress(case: Case, step: str) -> None:
+    """Refuse `step` (an inspection, a liability determination) unless the case is a quality or quantity
+    objection that is neither closed nor withdrawn, nor a late objection still held for the override."""
     if case.case_type not in INSPECTED_CASE_TYPES:
         raise CaseRuleViolation(
-            f"a {case.case_type.value} case has no samples to inspect; quality and quantity objections do",
-            "case_id",
+            f"a {case.case_type.value} case has no {step}; quality and quantity objections do", "case_id"
         )
     if case.status in FINISHED:
         raise CaseRuleViolation(f"case {case.number} is {case.status.value}: reopen it first", "case_id")
@@ -214,9 +215,13 @@ def _check_case_inspects(case: Case, shipment: Shipment) -> None:
     # proceeds only once a manager has overridden the window.
     if case.late_objection is not None and not case.late_objection_overridden:
         raise CaseRuleViolation(
-            f"case {case.number} is a late objection: a manager's override comes before any inspection",
+            f"case {case.number} is a late objection: a manager's override comes before any {step}",
             "case_id",
         )
+
+
+def _check_case_inspects(case: Case, shipment: Shipment) -> None:
+    require_objection_in_progress(case, "inspection")
     # The case names its shipments by reference; the same reference, ignoring case, is the same shipment.
     if all(shipment_id(reference) != shipment.id for reference in case.shipment_refs):
         raise CaseRuleViolation(

@@ -380,11 +380,14 @@ class CaseLedger(Application[UUID]):
                     raise
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def create(self, caller: Caller, make: Callable[[datetime], Aggregate]) -> CommandResult:
-        """Save a new aggregate that `make` builds at the time now; a retried request returns the first."""
+    def create(
+        self, caller: Caller, make: Callable[[datetime], Aggregate], extra: dict[str, Any] | None = None
+    ) -> CommandResult:
+        """Save a new aggregate that `make` builds at the time now; a retried request returns the first.
+        `extra` is added to the answer (and to the answer a retry gets)."""
         if replayed := self._replayed(caller):
             return replayed
-        return self._save(make(self.clock.now()), caller)
+        return self._save(make(self.clock.now()), caller, extra=extra)
 
     def _save(
         self,

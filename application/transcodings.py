@@ -9,9 +9,12 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain.access import ReadKind, Refusal
 from domain.actor import Actor, Role
+from domain.capa import ActionKind
 from domain.case import CaseType, Channel, Contact, Customer, Outcome, ResolutionKind, Severity
 from domain.evidence import EvidenceKind
 from domain.inspection import Agreement, LabKind, Party, Sampling, Witness
+from domain.liability import Liability, LiabilityShare, RootCause
+from domain.liability import Party as LiabilityParty
 from domain.measurement import Measurement
 from domain.money import Money
 from domain.pricing import (
@@ -109,6 +112,22 @@ INSPECTION_ENUMS: tuple[type[Enum], ...] = (Party, LabKind)
 INSPECTION_VALUE_OBJECTS: tuple[type, ...] = (Witness, Sampling, Agreement)
 
 
+# Liability determinations (domain/liability_determination.py). The liability's `Party` shares its class
+# name with the inspection's, and a transcoding is found by name: it is stored as "LiabilityParty".
+LIABILITY_ENUMS: tuple[type[Enum], ...] = (RootCause,)
+LIABILITY_VALUE_OBJECTS: tuple[type, ...] = (LiabilityShare, Liability)
+
+
+class LiabilityPartyAsValue(EnumAsValue):
+    def __init__(self) -> None:
+        super().__init__(LiabilityParty)
+        self.name = "LiabilityParty"
+
+
+# Corrective and preventive actions (domain/capa.py); their `RootCause` is the liability's, registered above.
+CAPA_ENUMS: tuple[type[Enum], ...] = (ActionKind,)
+
+
 def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
     for enum_type in ENUMS:
         transcoder.register(EnumAsValue(enum_type))
@@ -123,3 +142,10 @@ def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
         transcoder.register(EnumAsValue(enum_type))
     for cls in INSPECTION_VALUE_OBJECTS:
         transcoder.register(DataclassWithTuples(cls))
+    transcoder.register(LiabilityPartyAsValue())
+    for enum_type in LIABILITY_ENUMS:
+        transcoder.register(EnumAsValue(enum_type))
+    for cls in LIABILITY_VALUE_OBJECTS:
+        transcoder.register(DataclassWithTuples(cls))
+    for enum_type in CAPA_ENUMS:
+        transcoder.register(EnumAsValue(enum_type))

@@ -38,6 +38,12 @@ class ReadKind(Enum):
     ATTACHMENT = "attachment"
     # A sampling and testing round of a case (its results, comparison and basis): part of the case file.
     INSPECTION = "inspection"
+    # A case's liability determination (proposals, the approved one, each party's part): the case file too.
+    LIABILITY = "liability"
+    # A corrective or preventive action raised from a case (its root cause, owner, what was done): case file.
+    CORRECTIVE_ACTION = "corrective_action"
+    # Root causes counted over cases by product and period: figures, no case named.
+    ROOT_CAUSE_PARETO = "root_cause_pareto"
     # A contract's terms and a shipment's papers: no case file, so a read of them names no case.
     CONTRACT = "contract"
     SHIPMENT = "shipment"

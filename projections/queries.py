@@ -5,6 +5,7 @@ import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
 
@@ -94,9 +95,10 @@ class CaseFilter:
 
 @dataclass(frozen=True)
 class PageKey:
-    """Where a page of the case list ends: the list is ordered by opened_at, newest first, then id."""
+    """Where a page of a list ends. Lists are ordered by one time (cases: opened_at; shipments:
+    dispatched_at), newest first, then by id."""
 
-    opened_at: datetime
+    at: datetime
     id: UUID
 
     @classmethod
@@ -105,16 +107,16 @@ class PageKey:
 
     def to_cursor(self) -> str:
         """An opaque cursor; clients pass it back and never look inside."""
-        return base64.urlsafe_b64encode(f"{self.opened_at.isoformat()}|{self.id}".encode()).decode()
+        return base64.urlsafe_b64encode(f"{self.at.isoformat()}|{self.id}".encode()).decode()
 
     @classmethod
     def from_cursor(cls, cursor: str) -> "PageKey":
         """The key a cursor stands for; ValueError if it is not one `to_cursor` made."""
         try:
-            opened_at, case_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-            return cls(datetime.fromisoformat(opened_at), UUID(case_id))
+            at, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+            return cls(datetime.fromisoformat(at), UUID(row_id))
         except (ValueError, binascii.Error, UnicodeDecodeError):
-            raise ValueError("not a cursor of the case list") from None
+            raise ValueError("not a cursor of this list") from None
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ def list_cases(pool: ConnectionPool, where: CaseFilter, first: int, after: PageK
     conditions, params = _conditions(where)
     if after is not None:
         conditions.append(sql.SQL("(opened_at, id) < (%s, %s)"))
-        params.extend((after.opened_at, after.id))
+        params.extend((after.at, after.id))
     query = _SUMMARY + _where(conditions) + sql.SQL(" ORDER BY opened_at DESC, id DESC LIMIT %s")
     # One row more than asked tells whether another page follows.
     with pool.connection() as conn, conn.cursor(row_factory=class_row(CaseSummary)) as cur:
@@ -221,10 +223,13 @@ _FILTERS = (
 )
 
 
-def _conditions(where: CaseFilter) -> tuple[list[sql.Composable], list[Any]]:
+def _conditions(
+    where: Any, filters: tuple[tuple[str, str], ...] = _FILTERS
+) -> tuple[list[sql.Composable], list[Any]]:
+    """The SQL conditions and parameters of a filter's given attributes (constants, never input)."""
     conditions: list[sql.Composable] = []
     params: list[Any] = []
-    for attribute, condition in _FILTERS:
+    for attribute, condition in filters:
         value = getattr(where, attribute)
         if value is not None:
             conditions.append(sql.SQL(condition))  # type: ignore[arg-type]  # constants above
@@ -360,3 +365,137 @@ def access_grants(pool: ConnectionPool, where: GrantFilter, first: int) -> list[
     ).format(where=_where(conditions))
     with pool.connection() as conn, conn.cursor(row_factory=class_row(GrantSummary)) as cur:
         return cur.execute(query, [*params, first]).fetchall()
+
+
+# -- shipments ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShipmentSummary:
+    id: UUID
+    reference: str
+    contract_id: UUID
+    contract_number: str
+    customer_id: str
+    product: str
+    quantity: Decimal
+    unit: str
+    transport_mode: str
+    carrier: str
+    dispatched_at: datetime
+    arrived_at: datetime | None
+
+    def page_key(self) -> PageKey:
+        return PageKey(self.dispatched_at, self.id)
+
+
+@dataclass(frozen=True)
+class ShipmentFilter:
+    customer_id: str | None = None
+    product: str | None = None
+    contract_number: str | None = None
+    dispatched_from: datetime | None = None
+    dispatched_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ShipmentPage:
+    shipments: list[ShipmentSummary]
+    has_next_page: bool
+
+
+def list_shipments(
+    pool: ConnectionPool, where: ShipmentFilter, first: int, after: PageKey | None
+) -> ShipmentPage:
+    """Up to `first` shipments meeting `where`, after `after`, newest dispatch first."""
+    conditions, params = _conditions(where, _SHIPMENT_FILTERS)
+    if after is not None:
+        conditions.append(sql.SQL("(dispatched_at, id) < (%s, %s)"))
+        params.extend((after.at, after.id))
+    query = (
+        sql.SQL(
+            "SELECT id, reference, contract_id, contract_number, customer_id, product, quantity, unit,"
+            " transport_mode, carrier, dispatched_at, arrived_at FROM shipment_summaries"
+        )
+        + _where(conditions)
+        + sql.SQL(" ORDER BY dispatched_at DESC, id DESC LIMIT %s")
+    )
+    with pool.connection() as conn, conn.cursor(row_factory=class_row(ShipmentSummary)) as cur:
+        rows = cur.execute(query, [*params, first + 1]).fetchall()
+    return ShipmentPage(rows[:first], has_next_page=len(rows) > first)
+
+
+_SHIPMENT_FILTERS = (
+    ("customer_id", "customer_id = %s"),
+    ("product", "product = %s"),
+    ("contract_number", "contract_number = %s"),
+    ("dispatched_from", "dispatched_at >= %s"),
+    ("dispatched_to", "dispatched_at < %s"),
+)
+
+
+# -- corrective actions: the root-cause Pareto -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParetoBar:
+    """One root cause: in how many cases it was found, its share of all findings and the running total."""
+
+    root_cause: str
+    cases: int
+    percent: Decimal
+    cumulative_percent: Decimal
+
+
+def root_cause_pareto(
+    pool: ConnectionPool,
+    product: str | None = None,
+    period_from: datetime | None = None,
+    period_to: datetime | None = None,
+) -> list[ParetoBar]:
+    """Root causes by the number of cases they were found in, most first, with cumulative percentages.
+
+    A case counts once per root cause however many actions it raised for it; cancelled actions do not
+    count. The product and the period (from inclusive, to exclusive) are the case's: its product and when
+    the customer raised it, so a quarter's Pareto is about that quarter's objections.
+    """
+    conditions: list[sql.Composable] = [sql.SQL("a.status <> 'cancelled'")]
+    params: list[Any] = []
+    for value, condition in (
+        (product, "c.product = %s"),
+        (period_from, "c.opened_at >= %s"),
+        (period_to, "c.opened_at < %s"),
+    ):
+        if value is not None:
+            conditions.append(sql.SQL(condition))
+            params.append(value)
+    query = (
+        sql.SQL(
+            "SELECT a.root_cause, count(DISTINCT a.case_id) AS cases"
+            " FROM corrective_actions a JOIN case_summaries c ON c.id = a.case_id"
+        )
+        + _where(conditions)
+        + sql.SQL(" GROUP BY a.root_cause ORDER BY cases DESC, a.root_cause")
+    )
+    with pool.connection() as conn:
+        rows = conn.execute(query, params).fetchall()
+    return _bars([(root_cause, int(cases)) for root_cause, cases in rows])
+
+
+_TENTH = Decimal("0.1")
+
+
+def _bars(counts: Sequence[tuple[str, int]]) -> list[ParetoBar]:
+    total = sum(cases for _, cases in counts)
+    bars, running = [], 0
+    for root_cause, cases in counts:
+        running += cases
+        bars.append(
+            ParetoBar(
+                root_cause,
+                cases,
+                (Decimal(100 * cases) / total).quantize(_TENTH, ROUND_HALF_UP),
+                (Decimal(100 * running) / total).quantize(_TENTH, ROUND_HALF_UP),
+            )
+        )
+    return bars

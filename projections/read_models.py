@@ -10,8 +10,10 @@ from typing import Any
 from psycopg import Connection
 
 from projections.access import AccessProjection
+from projections.capa import CorrectiveActionProjection
 from projections.cases import CaseProjection
 from projections.evidence import EvidenceProjection
+from projections.shipments import ShipmentProjection
 
 NAME = "read_models"
 
@@ -22,7 +24,13 @@ class ReadModels:
     name = NAME
 
     def __init__(self, *parts: Any) -> None:
-        self.parts = parts or (CaseProjection(), AccessProjection(), EvidenceProjection())
+        self.parts = parts or (
+            CaseProjection(),
+            AccessProjection(),
+            EvidenceProjection(),
+            ShipmentProjection(),
+            CorrectiveActionProjection(),
+        )
 
     def apply(self, conn: Connection[Any], events: Sequence[tuple[int, Any]]) -> None:
         for part in self.parts:

@@ -24,11 +24,12 @@ from api.graphql.cases import CaseQueries
 from api.graphql.context import QueryRefused, ReadContext
 from api.graphql.history import HistoryQueries
 from api.graphql.integrity import IntegrityQueries
+from api.graphql.shipments import ShipmentQueries
 from application.errors import NotAllowed
 
 _bearer = HTTPBearer(auto_error=False)
 
-Query = merge_types("Query", (CaseQueries, HistoryQueries, IntegrityQueries, AccessQueries))
+Query = merge_types("Query", (CaseQueries, HistoryQueries, IntegrityQueries, AccessQueries, ShipmentQueries))
 
 
 def _asks_for_graphiql(request: Request) -> bool:

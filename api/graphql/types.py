@@ -334,8 +334,8 @@ class CaseEdge:
 
 @strawberry.type(description="Whether the list goes on past this page.")
 class PageInfo:
-    has_next_page: bool = strawberry.field(description="True if more cases follow this page")
-    end_cursor: str | None = strawberry.field(description="The last case's cursor; null for an empty page")
+    has_next_page: bool = strawberry.field(description="True if more items follow this page")
+    end_cursor: str | None = strawberry.field(description="The last item's cursor; null for an empty page")
 
 
 @strawberry.type(description="A page of cases, newest first (ties broken by id), relay style.")

@@ -100,6 +100,10 @@ def appointment(agency: str = "CCIC") -> dict[str, Any]:
 
 @pytest.fixture
 def story(client: Any, tokens: dict[str, str]) -> Story:
+    return coal_story(client, tokens)
+
+
+def coal_story(client: Any, tokens: dict[str, str]) -> Story:
     """A coal contract, its 3,000 t rail shipment, and the quality objection that names it."""
     contract_id = register_contract(client, tokens)
     recorded = client.post(

@@ -8,7 +8,7 @@ README's table is rendered from the same two lists, so it cannot drift from what
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,9 @@ from domain.actor import Role
 from infra.settings import Settings
 from tests.conftest import _with_dbname, auth, registration
 from tests.e2e.test_access import settled
+from tests.e2e.test_capa import ACTIONS, action
 from tests.e2e.test_inspections import appointment, lab_result, sampling
+from tests.e2e.test_liability import proposal
 from tests.e2e.test_shipments import COAL_CONTRACT, shipment
 
 README = Path(__file__).parents[2] / "README.md"
@@ -50,6 +52,10 @@ class World:
     inspection_id: str = ""  # an inspection of the case's shipment, with the customer lab's result
     result_id: str = ""  # that result, to correct
     inspected_shipment: str = ""  # the shipment the case names (SHP-2026-0815), which the inspection samples
+    proposal: int = 1  # QC's liability proposal on the case, resting on the inspection, to approve or reject
+    action_id: str = ""  # an open corrective action of the case, to reassign, reschedule and cancel
+    completed_action: str = ""  # a corrective action the admin completed, to verify
+    owned_actions: dict[str, str] = field(default_factory=dict)  # by token: an action its user owns
 
 
 Send = Callable[[World, str], Any]
@@ -75,11 +81,14 @@ def rest(method: str, path: str, subject: Subject, body: Any = None, label: str 
             shipment_id=world.shipment_id,
             inspection_id=world.inspection_id,
             result_id=world.result_id,
+            proposal=world.proposal,
+            action_id=world.action_id,
+            completed_action=world.completed_action,
         )
         sent = body(world) if callable(body) else body  # a body that needs the world's ids, or a new key
         return world.client.request(method, url, json=sent, headers=auth(token))
 
-    route_path = path.replace("{staff_grant}", "{grant_id}")
+    route_path = path.replace("{staff_grant}", "{grant_id}").replace("{completed_action}", "{action_id}")
     shown = route_path.split("?")[0].replace("{case_id}", "{id}").replace("{grant_id}", "{id}")
     return Surface(label or f"`{method} {shown}`", subject, send, route=(method, route_path))
 
@@ -108,6 +117,20 @@ def upload(label: str) -> Surface:
     )
 
 
+def completion(label: str) -> Surface:
+    """Completing a corrective action: each user sends it for an action they own, so an owner's role
+    that may complete only its own is seen allowed; the others send it for the case's open action."""
+
+    def send(world: World, token: str) -> Any:
+        action_id = world.owned_actions.get(token, world.action_id)
+        return world.client.post(
+            f"{ACTIONS}/{action_id}/complete", json={"what_was_done": "Done"}, headers=auth(token)
+        )
+
+    route = ("POST", "/api/v1/corrective-actions/{action_id}/complete")
+    return Surface(label, Command.COMPLETE_CORRECTIVE_ACTION, send, route=route)
+
+
 def _until() -> str:
     return (datetime.now(UTC) + timedelta(days=7)).isoformat()
 
@@ -117,6 +140,7 @@ GRANTS = "/api/v1/access-grants"
 INTEGRITY = "/api/v1/integrity"
 INSPECTIONS = "/api/v1/inspections"
 INSPECTION = INSPECTIONS + "/{inspection_id}"
+ACTION = ACTIONS + "/{action_id}"
 PAYMENT = {"kind": "compensation", "amount": {"amount": "120.00", "currency": "CNY"}, "description": "x"}
 
 SURFACES: list[Surface] = [
@@ -174,6 +198,7 @@ SURFACES: list[Surface] = [
     graphql(
         "caseHistory", "query($id: ID!) { caseHistory(id: $id) { event { version } } }", ReadKind.CASE_HISTORY
     ),
+    graphql("shipments", "{ shipments { edges { cursor } } }", ReadKind.SHIPMENT),
     graphql("accessLog", "{ accessLog { edges { cursor } } }", ReadKind.ACCESS_LOG),
     graphql("accessGrants", "{ accessGrants { id } }", ReadKind.ACCESS_GRANTS),
     graphql("verifierKey", "{ verifierKey }", ReadKind.CHECKPOINTS),
@@ -251,6 +276,53 @@ SURFACES: list[Surface] = [
         label="`POST /api/v1/inspections/{id}/agency`",
     ),
     rest("GET", INSPECTION, ReadKind.INSPECTION, label="`GET /api/v1/inspections/{id}`"),
+    rest(
+        "POST",
+        f"{CASES}/liability",
+        Command.PROPOSE_LIABILITY,
+        lambda world: proposal([world.inspection_id]),
+        label="`POST /api/v1/cases/{id}/liability` (propose shares, root cause, basis)",
+    ),
+    rest("POST", f"{CASES}/liability/{{proposal}}/approve", Command.DECIDE_LIABILITY, {}),
+    rest(
+        "POST", f"{CASES}/liability/{{proposal}}/reject", Command.DECIDE_LIABILITY, {"reason": "Seals intact"}
+    ),
+    rest("GET", f"{CASES}/liability", ReadKind.LIABILITY),
+    rest("POST", ACTIONS, Command.PLAN_CORRECTIVE_ACTION, lambda world: action(world.case_id)),
+    rest(
+        "POST",
+        f"{ACTION}/reassign",
+        Command.PLAN_CORRECTIVE_ACTION,
+        lambda world: {"owner": f"owner-{uuid.uuid4().hex[:6]}", "reason": "Storage yard"},
+        label="`POST /api/v1/corrective-actions/{id}/reassign`",
+    ),
+    rest(
+        "POST",
+        f"{ACTION}/due-date",
+        Command.PLAN_CORRECTIVE_ACTION,
+        lambda world: {
+            "due": (datetime.now(UTC) + timedelta(days=40 + uuid.uuid4().int % 9)).isoformat(),
+            "reason": "Back order",
+        },
+        label="`POST /api/v1/corrective-actions/{id}/due-date`",
+    ),
+    completion("`POST /api/v1/corrective-actions/{id}/complete` (its owner, or a manager)"),
+    rest(
+        "POST",
+        f"{ACTIONS}/{{completed_action}}/verify",
+        Command.VERIFY_CORRECTIVE_ACTION,
+        {"effective": True, "evidence": "Three shipments in spec"},
+        label="`POST /api/v1/corrective-actions/{id}/verify`",
+    ),
+    rest(
+        "POST",
+        f"{ACTION}/cancel",
+        Command.PLAN_CORRECTIVE_ACTION,
+        {"reason": "Raised on the wrong case"},
+        label="`POST /api/v1/corrective-actions/{id}/cancel`",
+    ),
+    rest("GET", f"{ACTIONS}/pareto", ReadKind.ROOT_CAUSE_PARETO),
+    rest("GET", ACTION, ReadKind.CORRECTIVE_ACTION, label="`GET /api/v1/corrective-actions/{id}`"),
 ]
 # Served to anyone, without a token: what a third party needs to check a proof.
 PUBLIC_ROUTES = {("GET", f"{INTEGRITY}/public-key")}
@@ -302,6 +374,13 @@ def _furnished(world: World) -> World:
     )
     world.shipment_id = _ok(recorded)["id"]
     _inspect(world, admin)
+    proposed = world.client.post(
+        f"/api/v1/cases/{world.case_id}/liability",
+        json=proposal([world.inspection_id]),
+        headers=auth(world.tokens[Role.QC_INSPECTOR]),
+    )
+    world.proposal = _ok(proposed)["proposal"]
+    _raise_actions(world, admin)
     world.pending_grant, world.staff_grant, world.read_grant = (
         _ok(world.client.post(GRANTS, json=_request_body(world), headers=auth(staff)))["id"] for _ in range(3)
     )
@@ -324,6 +403,23 @@ def _inspect(world: World, token: str) -> None:
         headers=auth(token),
     )
     world.result_id = _ok(recorded)["result_id"]
+
+
+def _raise_actions(world: World, token: str) -> None:
+    """An open action of the case, one the admin completed, and one owned by each role that may complete
+    only its own (their users are `<role>-1`)."""
+    raised = [
+        _ok(world.client.post(ACTIONS, json=action(world.case_id), headers=auth(token)))["id"]
+        for _ in range(2)
+    ]
+    world.action_id, world.completed_action = raised
+    done = {"what_was_done": "Tarpaulins on every wagon"}
+    _ok(world.client.post(f"{ACTIONS}/{world.completed_action}/complete", json=done, headers=auth(token)))
+    for role in (Role.SERVICE_AGENT, Role.ENGINEER, Role.QC_INSPECTOR, Role.STAFF):
+        owned = action(world.case_id, owner=f"{role.value}-1")
+        world.owned_actions[world.tokens[role]] = _ok(
+            world.client.post(ACTIONS, json=owned, headers=auth(token))
+        )["id"]
 
 
 def _ok(response: Any) -> dict[str, Any]:

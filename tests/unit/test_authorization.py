@@ -52,6 +52,14 @@ MAY_RUN: dict[Command, set[Role]] = {
     Command.RECORD_LAB_RESULT: {ENGINEER, QC, MANAGER, ADMIN},
     Command.REQUEST_REINSPECTION: {ENGINEER, QC, MANAGER, ADMIN},
     Command.APPOINT_AGENCY: {MANAGER, ADMIN},
+    # Liability: QC and engineers propose from the lab work and the site visit; a manager decides.
+    Command.PROPOSE_LIABILITY: {ENGINEER, QC, MANAGER, ADMIN},
+    Command.DECIDE_LIABILITY: {MANAGER, ADMIN},
+    # Corrective actions: a manager plans them; the owner (any role of the department, or staff) or a
+    # manager completes one (see the owner test); QC or a manager verifies it worked.
+    Command.PLAN_CORRECTIVE_ACTION: {MANAGER, ADMIN},
+    Command.COMPLETE_CORRECTIVE_ACTION: {AGENT, ENGINEER, QC, MANAGER, ADMIN, STAFF},
+    Command.VERIFY_CORRECTIVE_ACTION: {QC, MANAGER, ADMIN},
 }
 
 CNY = Money(Decimal("100"), "CNY")
@@ -150,3 +158,14 @@ def test_a_proposal_that_pays_money_needs_a_manager(
     kind: ResolutionKind, amount: Money | None, command: Command
 ) -> None:
     assert proposal_command(kind, amount) is command
+
+
+@pytest.mark.parametrize("role", [AGENT, ENGINEER, QC, STAFF], ids=lambda r: r.value)
+def test_only_its_owner_or_a_manager_completes_a_corrective_action(role: Role) -> None:
+    command = Command.COMPLETE_CORRECTIVE_ACTION
+
+    assert authorise(command, "owner-1", frozenset({role}), owner="owner-1") == Actor("owner-1", role)
+    with pytest.raises(NotAllowed, match=f"^complete_corrective_action: as {role.value} you may act only"):
+        authorise(command, "other-1", frozenset({role}), owner="owner-1")
+    boss = authorise(command, "boss-1", frozenset({role, MANAGER}), owner="owner-1")
+    assert boss == Actor("boss-1", MANAGER)

@@ -1,0 +1,61 @@
+"""Every corrective-action event survives being stored as JSON and read back, exactly, and a replayed
+action has the state it was recorded with."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from eventsourcing.domain import DomainEvent
+
+from domain.capa import CorrectiveAction
+from tests.unit.test_capa import DUE, LATER, MANAGER, OWNER, QC, raised
+from tests.unit.test_shipment_transcoding import _exact, round_trip
+
+
+def _story() -> list[CorrectiveAction]:
+    reworked = raised()
+    reworked.reassign("warehouse-lead", "Storage yard, not the railway", MANAGER, LATER)
+    reworked.change_due_date(DUE + timedelta(days=14), "Tarpaulins on back order", MANAGER, LATER)
+    reworked.complete("Covered storage for the yard", MANAGER, LATER)
+    reworked.verify_effectiveness(False, "Moisture up 2 % again", QC, LATER)
+    reworked.complete("Drainage fixed as well", OWNER, LATER)
+    reworked.verify_effectiveness(True, "Three shipments in spec", QC, LATER)
+    cancelled = raised()
+    cancelled.cancel("Raised on the wrong case", MANAGER, LATER)
+    return [reworked, cancelled]
+
+
+STORY = _story()
+EVERY_EVENT: list[DomainEvent] = [e for action in _story() for e in action.collect_events()]
+
+
+def test_the_events_cover_every_event_class_of_an_action():
+    assert {type(event) for event in EVERY_EVENT} == {
+        CorrectiveAction.ActionRaised,
+        CorrectiveAction.ActionReassigned,
+        CorrectiveAction.ActionDueDateChanged,
+        CorrectiveAction.ActionCompleted,
+        CorrectiveAction.EffectivenessVerified,
+        CorrectiveAction.ActionCancelled,
+    }
+
+
+@pytest.mark.parametrize(
+    "event", EVERY_EVENT, ids=[f"{n}-{type(e).__name__}" for n, e in enumerate(EVERY_EVENT)]
+)
+def test_an_event_round_trips_exactly(event: DomainEvent) -> None:
+    back = round_trip(event)
+
+    assert type(back) is type(event)
+    assert {k: _exact(v) for k, v in vars(back).items()} == {k: _exact(v) for k, v in vars(event).items()}
+
+
+@pytest.mark.parametrize("action", STORY, ids=["reworked", "cancelled"])
+def test_a_replayed_action_has_the_state_it_was_recorded_with(action: CorrectiveAction) -> None:
+    replayed: Any = None
+    for event in action.collect_events():
+        replayed = round_trip(event).mutate(replayed)
+
+    assert {k: _exact(v) for k, v in vars(replayed).items()} == {
+        k: _exact(v) for k, v in vars(action).items()
+    }
