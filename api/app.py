@@ -20,6 +20,7 @@ from api.routes import (
     inspections,
     integrity,
     liability,
+    settlement,
     shipments,
 )
 from infra.database import migration_files, pending_migrations
@@ -71,6 +72,7 @@ def create_app(services: Services, *, manage_lifecycle: bool = False) -> FastAPI
     app.include_router(shipments.router)
     app.include_router(inspections.router)
     app.include_router(liability.router)
+    app.include_router(settlement.router)
     app.include_router(capa.router)
     app.include_router(graphql_router(services), prefix="/graphql", include_in_schema=False)
 

@@ -22,6 +22,7 @@ from application.errors import (
     InspectionNotFound,
     LiabilityNotDetermined,
     NotAllowed,
+    SettlementNotProposed,
     ShipmentNotFound,
     VersionConflict,
 )
@@ -31,6 +32,7 @@ from domain.errors import CaseRuleViolation, InvalidValue
 from domain.evidence import AttachmentNotFound, UnsupportedContent
 from domain.inspection import InspectionRuleViolation, ResultNotFound
 from domain.liability_determination import LiabilityRuleViolation, ProposalNotFound
+from domain.settlement import SettlementProposalNotFound, SettlementRuleViolation
 from domain.shipment import ShipmentRuleViolation
 
 log = structlog.get_logger(__name__)
@@ -86,6 +88,9 @@ _MAPPED: list[tuple[type[Exception], int, str, str]] = [
     (LiabilityNotDetermined, 404, "not-found", "No liability proposed for this case"),
     (ProposalNotFound, 404, "not-found", "No such liability proposal"),
     (LiabilityRuleViolation, 409, "liability-rule", "Not allowed in the liability determination's state"),
+    (SettlementNotProposed, 404, "not-found", "No settlement proposed for this case"),
+    (SettlementProposalNotFound, 404, "not-found", "No such settlement proposal"),
+    (SettlementRuleViolation, 409, "settlement-rule", "Not allowed in the settlement's current state"),
     (CorrectiveActionNotFound, 404, "not-found", "No such corrective action"),
     (CorrectiveActionRuleViolation, 409, "capa-rule", "Not allowed in the corrective action's current state"),
     (InvalidValue, 422, "invalid-value", "Invalid value"),

@@ -48,6 +48,13 @@ class Command(Enum):
     APPOINT_AGENCY = "appoint_agency"
     # Corrective and preventive actions: raise one, reassign it, move its due date or cancel it (plan);
     # report it done (complete); judge whether it worked (verify).
+    # Settlement: propose an offer; approve one above the threshold; record the customer's signature or
+    # rejection; record its execution; take a rejected settlement to arbitration.
+    PROPOSE_SETTLEMENT = "propose_settlement"
+    APPROVE_SETTLEMENT = "approve_settlement"
+    RECORD_SETTLEMENT_ANSWER = "record_settlement_answer"
+    EXECUTE_SETTLEMENT = "execute_settlement"
+    ESCALATE_SETTLEMENT = "escalate_settlement"
     PLAN_CORRECTIVE_ACTION = "plan_corrective_action"
     COMPLETE_CORRECTIVE_ACTION = "complete_corrective_action"
     VERIFY_CORRECTIVE_ACTION = "verify_corrective_action"
@@ -140,6 +147,16 @@ PERMISSIONS: dict[Subject, dict[Role, Allowance]] = {
     Command.DECIDE_LIABILITY: _always(_MANAGER, _ADMIN),
     # The determination is part of the case file: read as the case is.
     ReadKind.LIABILITY: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
+    # The agents who deal with the customer propose, record the answer and the execution; an offer above
+    # the approval threshold waits for a manager (the domain refuses the proposer), and only a manager
+    # takes a dispute to arbitration, which puts the case under legal hold.
+    Command.PROPOSE_SETTLEMENT: _always(_AGENT, _MANAGER, _ADMIN),
+    Command.APPROVE_SETTLEMENT: _always(_MANAGER, _ADMIN),
+    Command.RECORD_SETTLEMENT_ANSWER: _always(_AGENT, _MANAGER, _ADMIN),
+    Command.EXECUTE_SETTLEMENT: _always(_AGENT, _MANAGER, _ADMIN),
+    Command.ESCALATE_SETTLEMENT: _always(_MANAGER, _ADMIN),
+    # The settlement is part of the case file: read as the case is.
+    ReadKind.SETTLEMENT: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
     # An action commits someone's time and budget: a manager raises, reassigns, reschedules or cancels it.
     # Its owner reports it done, whatever their role or department (staff of production own most); a
     # manager may report it for them. QC judges effectiveness by the next results, as may a manager; the

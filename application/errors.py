@@ -54,5 +54,9 @@ class LiabilityNotDetermined(ApplicationError):
     """The case has no liability determination yet: nothing was proposed."""
 
 
+class SettlementNotProposed(ApplicationError):
+    """The case has no settlement yet: nothing was proposed."""
+
+
 class CorrectiveActionNotFound(ApplicationError):
     pass

@@ -18,6 +18,8 @@ from domain.liability import Party as LiabilityParty
 from domain.measurement import Measurement
 from domain.money import Money
 from domain.pricing import (
+    Adjustment,
+    CalculationLine,
     Direction,
     PartialStep,
     PriceRule,
@@ -26,6 +28,7 @@ from domain.pricing import (
     StepRule,
     UnitPrice,
 )
+from domain.settlement import ExecutionKind, NextStep, Offer, SettlementKind, SignedAgreement
 from domain.shipment import CertifiedValue, QualityCertificate, TransitLossAllowance, TransportMode
 from domain.specification import ObjectionWindows, ParameterSpec, QualitySpecification, ToleranceBand
 
@@ -127,6 +130,10 @@ class LiabilityPartyAsValue(EnumAsValue):
 # Corrective and preventive actions (domain/capa.py); their `RootCause` is the liability's, registered above.
 CAPA_ENUMS: tuple[type[Enum], ...] = (ActionKind,)
 
+# Settlements (domain/settlement.py): the offer with its computed adjustment, the signed agreement.
+SETTLEMENT_ENUMS: tuple[type[Enum], ...] = (SettlementKind, NextStep, ExecutionKind)
+SETTLEMENT_VALUE_OBJECTS: tuple[type, ...] = (CalculationLine, Adjustment, Offer, SignedAgreement)
+
 
 def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
     for enum_type in ENUMS:
@@ -149,3 +156,7 @@ def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
         transcoder.register(DataclassWithTuples(cls))
     for enum_type in CAPA_ENUMS:
         transcoder.register(EnumAsValue(enum_type))
+    for enum_type in SETTLEMENT_ENUMS:
+        transcoder.register(EnumAsValue(enum_type))
+    for cls in SETTLEMENT_VALUE_OBJECTS:
+        transcoder.register(DataclassWithTuples(cls))

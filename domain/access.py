@@ -40,6 +40,8 @@ class ReadKind(Enum):
     INSPECTION = "inspection"
     # A case's liability determination (proposals, the approved one, each party's part): the case file too.
     LIABILITY = "liability"
+    # A case's settlement (offers, the signed agreement, its execution): the case file too.
+    SETTLEMENT = "settlement"
     # A corrective or preventive action raised from a case (its root cause, owner, what was done): case file.
     CORRECTIVE_ACTION = "corrective_action"
     # Root causes counted over cases by product and period: figures, no case named.

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -46,6 +47,11 @@ class Settings(BaseSettings):
         default=None, description="the directory blob store; default <data_dir>/blobs"
     )
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1, description="larger evidence files get 413")
+    settlement_approval_threshold: Decimal = Field(
+        default=Decimal("50000"),
+        ge=0,
+        description="a settlement moving more than this (in its contract's currency) needs a manager",
+    )
 
     @property
     def signing_key_path(self) -> Path:

@@ -288,6 +288,40 @@ SURFACES: list[Surface] = [
         "POST", f"{CASES}/liability/{{proposal}}/reject", Command.DECIDE_LIABILITY, {"reason": "Seals intact"}
     ),
     rest("GET", f"{CASES}/liability", ReadKind.LIABILITY),
+    rest(
+        "POST",
+        f"{CASES}/settlement",
+        Command.PROPOSE_SETTLEMENT,
+        {"kind": "replacement", "description": "3,000 t of 5,500 kcal/kg coal in April"},
+        label="`POST /api/v1/cases/{id}/settlement` (price adjustment computed, replacement, compensation, "
+        "return)",
+    ),
+    rest("POST", f"{CASES}/settlement/{{proposal}}/approve", Command.APPROVE_SETTLEMENT, {}),
+    rest(
+        "POST",
+        f"{CASES}/settlement/{{proposal}}/sign",
+        Command.RECORD_SETTLEMENT_ANSWER,
+        lambda world: {
+            "signer_name": "Zhou Min",
+            "signer_role": "purchasing manager",
+            "signed_at": "2026-04-02T15:00:00+08:00",
+            "document_attachment_id": world.attachment_id,
+        },
+    ),
+    rest(
+        "POST",
+        f"{CASES}/settlement/{{proposal}}/reject",
+        Command.RECORD_SETTLEMENT_ANSWER,
+        {"reason": "Wants more", "next_step": "negotiation"},
+    ),
+    rest("POST", f"{CASES}/settlement/arbitration", Command.ESCALATE_SETTLEMENT, {"reason": "CIETAC"}),
+    rest(
+        "POST",
+        f"{CASES}/settlement/execution",
+        Command.EXECUTE_SETTLEMENT,
+        {"kind": "replacement_shipment", "reference": "SHP-2026-0901"},
+    ),
+    rest("GET", f"{CASES}/settlement", ReadKind.SETTLEMENT),
     rest("POST", ACTIONS, Command.PLAN_CORRECTIVE_ACTION, lambda world: action(world.case_id)),
     rest(
         "POST",

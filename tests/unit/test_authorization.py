@@ -55,6 +55,11 @@ MAY_RUN: dict[Command, set[Role]] = {
     # Liability: QC and engineers propose from the lab work and the site visit; a manager decides.
     Command.PROPOSE_LIABILITY: {ENGINEER, QC, MANAGER, ADMIN},
     Command.DECIDE_LIABILITY: {MANAGER, ADMIN},
+    Command.PROPOSE_SETTLEMENT: {AGENT, MANAGER, ADMIN},
+    Command.APPROVE_SETTLEMENT: {MANAGER, ADMIN},
+    Command.RECORD_SETTLEMENT_ANSWER: {AGENT, MANAGER, ADMIN},
+    Command.EXECUTE_SETTLEMENT: {AGENT, MANAGER, ADMIN},
+    Command.ESCALATE_SETTLEMENT: {MANAGER, ADMIN},
     # Corrective actions: a manager plans them; the owner (any role of the department, or staff) or a
     # manager completes one (see the owner test); QC or a manager verifies it worked.
     Command.PLAN_CORRECTIVE_ACTION: {MANAGER, ADMIN},
