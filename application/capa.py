@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from application.access import ReadAccess, Reader, ReadKind
 from application.authorization import Command, authorise
-from application.errors import CaseNotFound, CorrectiveActionNotFound
+from application.errors import CorrectiveActionNotFound
 from application.inspections import INSPECTED_CASE_TYPES
 from application.ledger import Caller, CaseLedger, CommandResult
 from domain.capa import ActionKind, CorrectiveAction
@@ -120,7 +118,7 @@ class CorrectiveActions:
         return ActionReport(action, action.is_overdue(self.ledger.clock.now()))
 
     def action(self, action_id: UUID) -> CorrectiveAction:
-        found = self._get(action_id)
+        found = self.ledger.find(action_id)
         if not isinstance(found, CorrectiveAction):
             raise CorrectiveActionNotFound(f"no corrective action with id {action_id}", field="id")
         return found
@@ -130,15 +128,5 @@ class CorrectiveActions:
     def _change(self, caller: Caller, action_id: UUID, decide: ActionChange) -> CommandResult:
         return self.ledger.run_command(caller, lambda: self.action(action_id), decide, "corrective action")
 
-    def _get(self, aggregate_id: UUID) -> object:
-        try:
-            return self.ledger.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-
     def _case(self, case_id: UUID) -> Case:
-        found = self._get(case_id)
-        # Every kind of aggregate shares one store: another kind's id is no case's.
-        if not isinstance(found, Case):
-            raise CaseNotFound(f"no case with id {case_id}", field="case_id")
-        return found
+        return self.ledger.get_case(case_id, field="case_id")

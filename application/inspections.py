@@ -13,11 +13,9 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from application.access import ReadAccess, Reader, ReadKind
 from application.authorization import Command, authorise
-from application.errors import CaseNotFound, InspectionNotFound, ShipmentNotFound
+from application.errors import InspectionNotFound, ShipmentNotFound
 from application.ledger import Caller, CaseLedger, CommandResult
 from application.shipments import Shipments
 from domain.case import FINISHED, Case, CaseType
@@ -160,7 +158,7 @@ class Inspections:
         return InspectionReport(inspection, contract, assess(inspection, contract.specification))
 
     def inspection(self, inspection_id: UUID) -> Inspection:
-        found = self._get(inspection_id)
+        found = self.ledger.find(inspection_id)
         if not isinstance(found, Inspection):
             raise InspectionNotFound(f"no inspection with id {inspection_id}", field="id")
         return found
@@ -170,21 +168,11 @@ class Inspections:
     def _change(self, caller: Caller, inspection_id: UUID, decide: Any) -> CommandResult:
         return self.ledger.run_command(caller, lambda: self.inspection(inspection_id), decide, "inspection")
 
-    def _get(self, aggregate_id: UUID) -> object:
-        try:
-            return self.ledger.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-
     def _case(self, case_id: UUID) -> Case:
-        found = self._get(case_id)
-        # Cases, grants, contracts, shipments and inspections share one store: one kind's id is no other's.
-        if not isinstance(found, Case):
-            raise CaseNotFound(f"no case with id {case_id}", field="case_id")
-        return found
+        return self.ledger.get_case(case_id, field="case_id")
 
     def _shipment(self, shipment_uuid: UUID) -> Shipment:
-        found = self._get(shipment_uuid)
+        found = self.ledger.find(shipment_uuid)
         if not isinstance(found, Shipment):
             raise ShipmentNotFound(f"no shipment with id {shipment_uuid}", field="shipment_id")
         return found

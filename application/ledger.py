@@ -120,12 +120,24 @@ class CaseLedger(Application[UUID]):
 
     # -- reading ----------------------------------------------------------------------------
 
-    def get_case(self, case_id: UUID, version: int | None = None) -> Case:
+    def get_case(self, case_id: UUID, version: int | None = None, field: str = "id") -> Case:
+        """The case with this id; CaseNotFound naming `field` if there is none."""
         try:
-            case: Case = self.repository.get(case_id, version=version, projector_func=_replay)
+            case = self.repository.get(case_id, version=version, projector_func=_replay)
         except AggregateNotFoundError:
-            raise CaseNotFound(f"no case with id {case_id}", field="id") from None
+            case = None
+        # Cases, grants, contracts, shipments, inspections… share one store: another kind's id is no case's.
+        if not isinstance(case, Case):
+            raise CaseNotFound(f"no case with id {case_id}", field=field)
         return case
+
+    def find(self, aggregate_id: UUID) -> object | None:
+        """The aggregate of any kind with this id, or None."""
+        try:
+            found: object = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return found
 
     def replay(self, case_id: UUID, recorded_by: datetime | None = None) -> Iterator[tuple[Any, Case]]:
         """Each event of the case in order, with the case right after it, as an auditor replays it.
@@ -198,7 +210,7 @@ class CaseLedger(Application[UUID]):
         if kind is None:
             return None
         for reference in registration.shipment_refs:
-            shipment = self._recorded(shipment_id(reference))
+            shipment = self.find(shipment_id(reference))
             if not isinstance(shipment, Shipment) or shipment.arrived_at is None:
                 continue
             contract: Contract = self.repository.get(shipment.contract_id)
@@ -206,12 +218,6 @@ class CaseLedger(Application[UUID]):
             if raised_at >= closes_at:
                 return shipment.reference, closes_at
         return None
-
-    def _recorded(self, aggregate_id: UUID) -> Any:
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
 
     def override_late_objection(
         self, caller: Caller, case_id: UUID, reason: str, at: datetime | None

@@ -15,11 +15,9 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from application.access import ReadAccess, Reader, ReadKind
 from application.authorization import Command, authorise
-from application.errors import CaseNotFound, InspectionNotFound, LiabilityNotDetermined, VersionConflict
+from application.errors import InspectionNotFound, LiabilityNotDetermined, VersionConflict
 from application.inspections import require_objection_in_progress
 from application.ledger import Caller, CaseLedger, CommandResult
 from domain.actor import Actor
@@ -90,7 +88,7 @@ class LiabilityDeterminations:
             number = determination.propose(liability, entry.rationale, actor, now, entry.change_reason)
             return {"proposal": number}
 
-        if not isinstance(self._get(determination_id(case_id)), LiabilityDetermination):
+        if not isinstance(self.ledger.find(determination_id(case_id)), LiabilityDetermination):
             try:
                 return self._first(caller, case_id, actor, propose)
             except VersionConflict:
@@ -129,7 +127,7 @@ class LiabilityDeterminations:
         return LiabilityReport(self.determination(case_id), total)
 
     def determination(self, case_id: UUID, field: str | None = None) -> LiabilityDetermination:
-        found = self._get(determination_id(case_id))
+        found = self.ledger.find(determination_id(case_id))
         if not isinstance(found, LiabilityDetermination):
             self._case(case_id)
             raise LiabilityNotDetermined(
@@ -156,18 +154,8 @@ class LiabilityDeterminations:
     def _change(self, caller: Caller, case_id: UUID, decide: Decide) -> CommandResult:
         return self.ledger.run_command(caller, lambda: self.determination(case_id, "proposal"), decide, STEP)
 
-    def _get(self, aggregate_id: UUID) -> object:
-        try:
-            return self.ledger.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-
     def _case(self, case_id: UUID) -> Case:
-        found = self._get(case_id)
-        # Cases, grants, contracts, shipments, inspections and determinations share one store.
-        if not isinstance(found, Case):
-            raise CaseNotFound(f"no case with id {case_id}", field="case_id")
-        return found
+        return self.ledger.get_case(case_id, field="case_id")
 
     def _open_case(self, case_id: UUID) -> Case:
         case = self._case(case_id)
@@ -175,7 +163,7 @@ class LiabilityDeterminations:
         return case
 
     def _inspection(self, inspection_id: UUID) -> Inspection | None:
-        found = self._get(inspection_id)
+        found = self.ledger.find(inspection_id)
         return found if isinstance(found, Inspection) else None
 
 

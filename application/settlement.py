@@ -16,11 +16,9 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from application.access import ReadAccess, Reader, ReadKind
 from application.authorization import Command, authorise
-from application.errors import CaseNotFound, InspectionNotFound, SettlementNotProposed, VersionConflict
+from application.errors import InspectionNotFound, SettlementNotProposed, VersionConflict
 from application.inspections import require_objection_in_progress
 from application.ledger import Caller, CaseLedger, CommandResult
 from application.shipments import Shipments
@@ -142,7 +140,7 @@ class Settlements:
         return self.settlement(case_id)
 
     def settlement(self, case_id: UUID, field: str | None = None) -> Settlement:
-        found = self._get(settlement_id(case_id))
+        found = self.ledger.find(settlement_id(case_id))
         if not isinstance(found, Settlement):
             self._case(case_id)
             raise SettlementNotProposed(f"nothing is proposed yet to settle case {case_id}", field)
@@ -184,7 +182,7 @@ class Settlements:
             offer = offer_of(self._open_case(case_id))
             return {"proposal": settlement.propose(offer, self.approval_threshold, actor, now)}
 
-        if not isinstance(self._get(settlement_id(case_id)), Settlement):
+        if not isinstance(self.ledger.find(settlement_id(case_id)), Settlement):
             try:
                 return self._first(caller, case_id, actor, propose)
             except VersionConflict:
@@ -223,18 +221,8 @@ class Settlements:
 
         return self.ledger.run_command(caller, lambda: self.settlement(case_id, "proposal"), checked, STEP)
 
-    def _get(self, aggregate_id: UUID) -> object:
-        try:
-            return self.ledger.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-
     def _case(self, case_id: UUID) -> Case:
-        found = self._get(case_id)
-        # Cases, contracts, shipments, inspections, determinations and settlements share one store.
-        if not isinstance(found, Case):
-            raise CaseNotFound(f"no case with id {case_id}", field="case_id")
-        return found
+        return self.ledger.get_case(case_id, field="case_id")
 
     def _open_case(self, case_id: UUID) -> Case:
         case = self._case(case_id)
@@ -242,7 +230,7 @@ class Settlements:
         return case
 
     def _inspection(self, inspection_id: UUID) -> Inspection:
-        found = self._get(inspection_id)
+        found = self.ledger.find(inspection_id)
         if not isinstance(found, Inspection):
             raise InspectionNotFound(f"no inspection with id {inspection_id}", "inspection_id")
         return found

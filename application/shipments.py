@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from application.authorization import Command, authorise
@@ -135,10 +134,7 @@ class Shipments:
         return self._load(shipment_uuid, Shipment, ShipmentNotFound("no shipment with this id", field="id"))
 
     def _load(self, aggregate_id: UUID, kind: type[_Loaded], missing: ApplicationError) -> _Loaded:
-        try:
-            found: object = self.ledger.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            found = None
+        found = self.ledger.find(aggregate_id)
         # Cases, grants, contracts and shipments share one store: one kind's id is no other kind's.
         if not isinstance(found, kind):
             raise missing
