@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from domain.shipment import shipment_id
 from tests.conftest import auth, registration
 from tests.e2e.test_shipments import register_contract, shipment
 
@@ -105,3 +106,9 @@ def test_the_history_shows_the_flag_and_the_override(client, tokens, shipped):
     ]
     assert "window for shipment SHP-2026-0815 closed 2026-03-27 16:00Z" in history[1]["event"]["summary"]
     assert history[1]["state"]["objectionLate"] is True
+
+
+def test_the_id_of_a_shipment_is_no_case(client, tokens, shipped):
+    response = post(client, tokens["service_agent"], str(shipment_id(shipped)), "acknowledge")
+    assert response.status_code == 404
+    assert response.json()["field"] == "id"
