@@ -10,6 +10,7 @@ from domain.inspection import Party as WitnessParty
 from domain.liability import Party
 from domain.liability_determination import LiabilityDetermination
 from tests.unit.inspection_story import opened
+from tests.unit.round_trips import fields, replayed, round_trip
 from tests.unit.test_liability_determination import (
     CARRIER_ALONE,
     LATER,
@@ -18,7 +19,6 @@ from tests.unit.test_liability_determination import (
     approved,
     proposed,
 )
-from tests.unit.test_shipment_transcoding import _exact, round_trip
 
 
 def _story() -> list[LiabilityDetermination]:
@@ -50,7 +50,7 @@ def test_an_event_round_trips_exactly(event: DomainEvent) -> None:
     back = round_trip(event)
 
     assert type(back) is type(event)
-    assert {k: _exact(v) for k, v in vars(back).items()} == {k: _exact(v) for k, v in vars(event).items()}
+    assert fields(back) == fields(event)
 
 
 def test_the_liabilitys_party_and_the_witness_party_each_come_back_as_themselves() -> None:
@@ -68,10 +68,4 @@ def test_the_liabilitys_party_and_the_witness_party_each_come_back_as_themselves
 def test_a_replayed_determination_has_the_state_it_was_recorded_with(
     determination: LiabilityDetermination,
 ) -> None:
-    replayed: Any = None
-    for event in determination.collect_events():
-        replayed = round_trip(event).mutate(replayed)
-
-    assert {k: _exact(v) for k, v in vars(replayed).items()} == {
-        k: _exact(v) for k, v in vars(determination).items()
-    }
+    assert fields(replayed(determination.collect_events())) == fields(determination)
