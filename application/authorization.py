@@ -27,6 +27,8 @@ class Command(Enum):
     CLOSE = "close"
     REOPEN = "reopen"
     WITHDRAW = "withdraw"
+    # The customer's word once the resolution was carried out, as staff record it (e.g. a follow-up call).
+    DECLARE_SATISFACTION = "declare_satisfaction"
     # Letting an objection raised after the contract's window go on.
     OVERRIDE_LATE_OBJECTION = "override_late_objection"
     ATTACH_EVIDENCE = "attach_evidence"
@@ -104,6 +106,7 @@ PERMISSIONS: dict[Subject, dict[Role, Allowance]] = {
     # Reopening undoes a closure that a customer was told about: a manager decides.
     Command.REOPEN: _always(_MANAGER, _ADMIN),
     Command.WITHDRAW: _always(_AGENT, _MANAGER, _ADMIN),
+    Command.DECLARE_SATISFACTION: _always(_AGENT, _MANAGER, _ADMIN),
     # The contract's window protects the supplier; only a manager waives it.
     Command.OVERRIDE_LATE_OBJECTION: _always(_MANAGER, _ADMIN),
     # Whoever works the case brings in evidence: the agent from the customer, the engineer from site, the

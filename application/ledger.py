@@ -1,7 +1,7 @@
 """The case use cases: every command a client may send about a case."""
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -313,6 +313,17 @@ class CaseLedger(Application[UUID]):
             caller, Command.WITHDRAW, case_id, at, lambda c, a, t, n: c.withdraw(reason, a, t, n)
         )
 
+    def declare_satisfaction(
+        self, caller: Caller, case_id: UUID, satisfied: bool, comment: str, at: datetime | None
+    ) -> CommandResult:
+        return self._change(
+            caller,
+            Command.DECLARE_SATISFACTION,
+            case_id,
+            at,
+            lambda c, a, t, n: c.declare_satisfaction(satisfied, comment, a, t, n),
+        )
+
     def attach_evidence(
         self,
         caller: Caller,
@@ -363,9 +374,13 @@ class CaseLedger(Application[UUID]):
         load: Callable[[], Any],
         decide: Callable[[Any, datetime], dict[str, Any] | None],
         noun: str = "case",
+        also: Callable[[], Sequence[Aggregate]] = tuple,
     ) -> CommandResult:
         """Load an aggregate, let `decide` change it at the time now, and save it, honouring the
-        caller's If-Match and Idempotency-Key: the one path every change of any aggregate takes."""
+        caller's If-Match and Idempotency-Key: the one path every change of any aggregate takes.
+
+        `also` names other aggregates `decide` changed (e.g. the case a settlement's signature moves
+        along): they are saved in the same transaction, so both change or neither."""
         if replayed := self._replayed(caller):
             return replayed
         # Without If-Match the client asks for the case as it is: losing a race to another command
@@ -380,7 +395,7 @@ class CaseLedger(Application[UUID]):
                 )
             extra = decide(aggregate, self.clock.now()) or {}
             try:
-                return self._save(aggregate, caller, extra=extra)
+                return self._save(aggregate, caller, extra=extra, also=also())
             except VersionConflict:
                 if attempt == attempts:
                     raise
@@ -401,6 +416,7 @@ class CaseLedger(Application[UUID]):
         caller: Caller,
         claim: CaseNumberClaim | None = None,
         extra: dict[str, Any] | None = None,
+        also: Sequence[Aggregate] = (),
     ) -> CommandResult:
         number = getattr(aggregate, "number", None)  # cases have one, access grants none
         result = CommandResult(aggregate.id, number, aggregate.version, extra or {})
@@ -409,7 +425,7 @@ class CaseLedger(Application[UUID]):
             request = caller.idempotency
             record = IdempotencyRecord(request.key, request.request_hash, result.as_response())
         try:
-            self.save(aggregate, idempotency=record, case_number=claim)
+            self.save(aggregate, *also, idempotency=record, case_number=claim)
         except IntegrityError:
             # Either a retry of this very request committed first, or another command on the aggregate did.
             if replayed := self._replayed(caller):

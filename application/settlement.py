@@ -96,7 +96,7 @@ class Settlements:
         """Record the customer's signed agreement; its document must be a current attachment of the case."""
         actor = authorise(Command.RECORD_SETTLEMENT_ANSWER, caller.user_id, caller.roles)
 
-        def sign(settlement: Settlement, now: datetime) -> None:
+        def sign(settlement: Settlement, now: datetime) -> Case:
             case = self._case(case_id)
             document = case.attachments.get(entry.document_attachment_id)
             field = "document_attachment_id"
@@ -112,8 +112,10 @@ class Settlements:
                 entry.signer_name, entry.signer_role, entry.signed_at, document.id, document.file.sha256
             )
             settlement.sign(number, agreement, actor, now)
+            case.record_settlement_agreed(number, actor, now)
+            return case
 
-        return self._numbered(caller, case_id, number, sign)
+        return self._with_case(caller, case_id, sign, {"proposal": number})
 
     def reject(
         self, caller: Caller, case_id: UUID, number: int, reason: str, next_step: NextStep
@@ -125,11 +127,25 @@ class Settlements:
 
     def escalate(self, caller: Caller, case_id: UUID, reason: str) -> CommandResult:
         actor = authorise(Command.ESCALATE_SETTLEMENT, caller.user_id, caller.roles)
-        return self._change(caller, case_id, lambda s, now: s.escalate(reason, actor, now))
+
+        def escalate(settlement: Settlement, now: datetime) -> Case:
+            settlement.escalate(reason, actor, now)
+            case = self._case(case_id)
+            case.place_under_legal_hold(f"settlement taken to arbitration: {reason}", actor, now)
+            return case
+
+        return self._with_case(caller, case_id, escalate)
 
     def execute(self, caller: Caller, case_id: UUID, kind: ExecutionKind, reference: str) -> CommandResult:
         actor = authorise(Command.EXECUTE_SETTLEMENT, caller.user_id, caller.roles)
-        return self._change(caller, case_id, lambda s, now: s.execute(kind, reference, actor, now))
+
+        def execute(settlement: Settlement, now: datetime) -> Case:
+            settlement.execute(kind, reference, actor, now)
+            case = self._case(case_id)
+            case.record_settlement_executed(kind.value, reference, actor, now)
+            return case
+
+        return self._with_case(caller, case_id, execute)
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -213,6 +229,25 @@ class Settlements:
             return {"proposal": number}
 
         return self._change(caller, case_id, numbered)
+
+    def _with_case(
+        self,
+        caller: Caller,
+        case_id: UUID,
+        decide: Callable[[Settlement, datetime], Case],
+        extra: dict[str, Any] | None = None,
+    ) -> CommandResult:
+        """A step that moves the case along too (signed, executed, to arbitration): the settlement's
+        event and the case's are saved in one transaction."""
+        changed: list[Case] = []
+
+        def both(settlement: Settlement, now: datetime) -> dict[str, Any] | None:
+            changed[:] = [decide(settlement, now)]
+            return extra
+
+        return self.ledger.run_command(
+            caller, lambda: self.settlement(case_id, "proposal"), both, STEP, also=lambda: changed
+        )
 
     def _change(self, caller: Caller, case_id: UUID, decide: Decide) -> CommandResult:
         def checked(settlement: Settlement, now: datetime) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue, require_text
 
 # Long enough for an audit or a warranty dispute; anything longer is standing access, which is a role.
 MAX_GRANT_PERIOD = timedelta(days=90)
@@ -91,7 +91,7 @@ class AccessGrant(Aggregate):
         by: Actor,
         now: datetime,
     ) -> "AccessGrant":
-        _require_text(purpose, "purpose", "purpose must say what the case is needed for")
+        require_text(purpose, "purpose", "purpose must say what the case is needed for")
         _check_period(valid_from, valid_until, now)
         return cls(
             case_id=case_id,
@@ -134,14 +134,14 @@ class AccessGrant(Aggregate):
 
     def reject(self, reason: str, by: Actor, now: datetime) -> None:
         self._require_decidable(by)
-        _require_text(reason, "reason", "a rejection needs a reason")
+        require_text(reason, "reason", "a rejection needs a reason")
         self._rejected(reason=reason, actor=by, occurred_at=now)
 
     def revoke(self, reason: str, by: Actor, now: datetime) -> None:
         """End the grant at once: a manager takes it back, or the requester withdraws it."""
         if self.status not in (GrantStatus.REQUESTED, GrantStatus.APPROVED):
             raise GrantRuleViolation(f"the access grant is {self.status.value} already")
-        _require_text(reason, "reason", "a revocation needs a reason")
+        require_text(reason, "reason", "a revocation needs a reason")
         self._revoked(reason=reason, actor=by, occurred_at=now)
 
     def _require_decidable(self, by: Actor) -> None:
@@ -256,11 +256,6 @@ class AccessRecord(Aggregate):
         if refusal is None:
             return cls._create(cls.ReadRecorded, **facts)
         return cls._create(cls.ReadRefused, **facts, refusal=refusal)
-
-
-def _require_text(value: str, field: str, message: str) -> None:
-    if not value or not value.strip():
-        raise InvalidValue(message, field=field)
 
 
 def _check_period(valid_from: datetime, valid_until: datetime, now: datetime) -> None:

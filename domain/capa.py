@@ -16,7 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue, require_text
 from domain.liability import RootCause
 
 # The same allowance the case gives fast clocks: "due now" typed on a laptop a little behind is not past.
@@ -58,8 +58,8 @@ class CorrectiveAction(Aggregate):
         by: Actor,
         now: datetime,
     ) -> "CorrectiveAction":
-        _require_text(description, "description", "say what is to be done")
-        _require_text(owner, "owner", "name the owner, a user id")
+        require_text(description, "description", "say what is to be done")
+        require_text(owner, "owner", "name the owner, a user id")
         _require_due(due, now)
         return cls(
             case_id=case_id,
@@ -105,10 +105,10 @@ class CorrectiveAction(Aggregate):
 
     def reassign(self, owner: str, reason: str, by: Actor, now: datetime) -> None:
         self._require_open("reassigned")
-        _require_text(owner, "owner", "name the new owner, a user id")
+        require_text(owner, "owner", "name the new owner, a user id")
         if owner == self.owner:
             raise InvalidValue(f"{owner} owns the action already", "owner")
-        _require_text(reason, "reason", "say why the action changes hands")
+        require_text(reason, "reason", "say why the action changes hands")
         self._reassigned(owner=owner, reason=reason, actor=by, occurred_at=now)
 
     def change_due_date(self, due: datetime, reason: str, by: Actor, now: datetime) -> None:
@@ -116,13 +116,13 @@ class CorrectiveAction(Aggregate):
         _require_due(due, now)
         if due == self.due:
             raise InvalidValue("the action is due then already", "due")
-        _require_text(reason, "reason", "say why the due date moves")
+        require_text(reason, "reason", "say why the due date moves")
         self._due_date_changed(due=due, reason=reason, actor=by, occurred_at=now)
 
     def complete(self, what_was_done: str, by: Actor, now: datetime) -> None:
         """The owner (or a manager for them; the application decides who may) reports the action done."""
         self._require_open("completed")
-        _require_text(what_was_done, "what_was_done", "say what was done")
+        require_text(what_was_done, "what_was_done", "say what was done")
         self._completed(what_was_done=what_was_done, actor=by, occurred_at=now)
 
     def verify_effectiveness(self, effective: bool, evidence: str, by: Actor, now: datetime) -> None:
@@ -137,13 +137,13 @@ class CorrectiveAction(Aggregate):
             raise CorrectiveActionRuleViolation(
                 "who completed the action does not verify its effectiveness", "verified_by"
             )
-        _require_text(evidence, "evidence", "say what shows it (e.g. the next shipments' results)")
+        require_text(evidence, "evidence", "say what shows it (e.g. the next shipments' results)")
         self._effectiveness_verified(effective=effective, evidence=evidence, actor=by, occurred_at=now)
 
     def cancel(self, reason: str, by: Actor, now: datetime) -> None:
         if self.status not in (ActionStatus.OPEN, ActionStatus.COMPLETED):
             raise CorrectiveActionRuleViolation(f"the action is {self.status.value} already", "status")
-        _require_text(reason, "reason", "say why the action is cancelled")
+        require_text(reason, "reason", "say why the action is cancelled")
         self._cancelled(reason=reason, actor=by, occurred_at=now)
 
     # -- reading ----------------------------------------------------------------------------------
@@ -195,11 +195,6 @@ class CorrectiveAction(Aggregate):
     def _cancelled(self, reason: str, actor: Actor, occurred_at: datetime) -> None:
         self.status = ActionStatus.CANCELLED
         self.cancelled_at = occurred_at
-
-
-def _require_text(value: str, field: str, message: str) -> None:
-    if not value or not value.strip():
-        raise InvalidValue(message, field)
 
 
 def _require_due(due: datetime, now: datetime) -> None:

@@ -5,114 +5,54 @@ Private `@event` methods only record, so that replaying an old history never fai
 that changed later.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from enum import Enum
 from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor
-from domain.errors import CaseRuleViolation, InvalidValue
+from domain.case_values import (
+    FINISHED,
+    KINDS_NEEDING_AMOUNT,
+    CaseType,
+    Channel,
+    Contact,
+    Customer,
+    LateObjection,
+    Outcome,
+    Proposal,
+    ResolutionKind,
+    Severity,
+    Status,
+    check_amount,
+)
+from domain.errors import CaseRuleViolation, InvalidValue, require_text
 from domain.evidence import Attachment, AttachmentNotFound, EvidenceKind, StoredFile
 from domain.money import Money
+
+# The values are defined in domain/case_values.py; the case's users import them from here too.
+__all__ = [
+    "CLOCK_SKEW_ALLOWANCE",
+    "FINISHED",
+    "KINDS_NEEDING_AMOUNT",
+    "Case",
+    "CaseType",
+    "Channel",
+    "Contact",
+    "Customer",
+    "LateObjection",
+    "Outcome",
+    "Proposal",
+    "ResolutionKind",
+    "Severity",
+    "Status",
+]
 
 # A field report may be typed in later, but nobody reports what has not happened yet;
 # the allowance covers clocks of phones and laptops that run a little fast.
 CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
-
-
-class CaseType(Enum):
-    QUALITY_OBJECTION = "quality_objection"
-    QUANTITY_OBJECTION = "quantity_objection"
-    DELIVERY_PROBLEM = "delivery_problem"
-    EQUIPMENT_FAULT = "equipment_fault"
-    TECHNICAL_CONSULTATION = "technical_consultation"
-    SERVICE_COMPLAINT = "service_complaint"
-    RETURN_REQUEST = "return_request"
-
-
-class Channel(Enum):
-    HOTLINE = "hotline"
-    ONLINE = "online"
-    EMAIL = "email"
-    ON_SITE = "on_site"
-
-
-class Severity(Enum):
-    LOW = "low"
-    NORMAL = "normal"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-
-class Status(Enum):
-    REGISTERED = "registered"
-    IN_PROGRESS = "in_progress"
-    RESOLUTION_PROPOSED = "resolution_proposed"
-    RESOLUTION_ACCEPTED = "resolution_accepted"
-    RESOLUTION_EXECUTED = "resolution_executed"
-    CLOSED = "closed"
-    WITHDRAWN = "withdrawn"
-
-
-FINISHED = frozenset({Status.CLOSED, Status.WITHDRAWN})
-
-
-class ResolutionKind(Enum):
-    PRICE_REDUCTION = "price_reduction"
-    REPLACEMENT = "replacement"
-    COMPENSATION = "compensation"
-    RETURN_REFUND = "return_refund"
-    REPAIR = "repair"
-    ADVICE_ONLY = "advice_only"
-
-
-# Kinds that pay the customer money cannot be proposed without saying how much.
-KINDS_NEEDING_AMOUNT = frozenset(
-    {ResolutionKind.PRICE_REDUCTION, ResolutionKind.COMPENSATION, ResolutionKind.RETURN_REFUND}
-)
-
-
-class Outcome(Enum):
-    RESOLVED = "resolved"
-    UNFOUNDED = "unfounded"
-    DUPLICATE = "duplicate"
-
-
-@dataclass(frozen=True)
-class Customer:
-    """The customer organisation; company data, not personal data."""
-
-    id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Contact:
-    """The customer's person to talk to: personal data, never logged."""
-
-    name: str
-    phone: str = ""
-    email: str = ""
-
-
-@dataclass(frozen=True)
-class Proposal:
-    number: int
-    kind: ResolutionKind
-    amount: Money | None
-    description: str
-
-
-@dataclass(frozen=True)
-class LateObjection:
-    """An objection raised once the contract's objection window for a shipment had closed."""
-
-    shipment_ref: str
-    window_closed_at: datetime
-    raised_at: datetime
 
 
 class Case(Aggregate):
@@ -136,10 +76,10 @@ class Case(Aggregate):
         at: datetime,
         now: datetime,
     ) -> "Case":
-        _require_text(description, "description")
-        _require_text(product, "product")
-        _require_text(customer.id, "customer.id")
-        _require_text(contact.name, "contact.name")
+        require_text(description, "description")
+        require_text(product, "product")
+        require_text(customer.id, "customer.id")
+        require_text(contact.name, "contact.name")
         _require_past(at, now)
         return cls(
             number=number,
@@ -197,6 +137,9 @@ class Case(Aggregate):
         self.attachments: dict[UUID, Attachment] = {}
         self.late_objection: LateObjection | None = None
         self.late_objection_overridden = False
+        self.agreed_settlement: int | None = None
+        self.customer_satisfied: bool | None = None
+        self.legal_hold = False
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -213,15 +156,15 @@ class Case(Aggregate):
     ) -> None:
         self._require_open()
         self._require_not_held_late()
-        _require_text(department, "department")
-        _require_text(assignee, "assignee")
+        require_text(department, "department")
+        require_text(assignee, "assignee")
         self._require_occurred(at, now)
         if self.assignee is None:
             self._assigned(department=department, assignee=assignee, actor=by, occurred_at=at)
             return
         if (department, assignee) == (self.department, self.assignee):
             raise CaseRuleViolation(f"the case is already assigned to {assignee} in {department}")
-        _require_text(reason, "reason", "a reassignment needs a reason")
+        require_text(reason, "reason", "a reassignment needs a reason")
         self._reassigned(
             department=department,
             assignee=assignee,
@@ -234,7 +177,7 @@ class Case(Aggregate):
 
     def add_note(self, text: str, by: Actor, at: datetime, now: datetime) -> None:
         self._require_open()
-        _require_text(text, "text")
+        require_text(text, "text")
         self._require_occurred(at, now)
         self._note_added(text=text, actor=by, occurred_at=at)
 
@@ -257,8 +200,8 @@ class Case(Aggregate):
             )
         if self.status in (Status.RESOLUTION_ACCEPTED, Status.RESOLUTION_EXECUTED):
             raise CaseRuleViolation("the customer has already accepted a resolution")
-        _check_amount(kind, amount)
-        _require_text(description, "description")
+        check_amount(kind, amount)
+        require_text(description, "description")
         self._require_occurred(at, now)
         number = len(self.proposals) + 1
         self._resolution_proposed(
@@ -273,7 +216,7 @@ class Case(Aggregate):
 
     def reject_resolution(self, proposal: int, reason: str, by: Actor, at: datetime, now: datetime) -> None:
         self._require_pending(proposal)
-        _require_text(reason, "reason", "a rejection needs the customer's reason")
+        require_text(reason, "reason", "a rejection needs the customer's reason")
         self._require_occurred(at, now)
         self._resolution_rejected(proposal=proposal, reason=reason, actor=by, occurred_at=at)
 
@@ -281,7 +224,7 @@ class Case(Aggregate):
         self._require_open()
         if self.status is not Status.RESOLUTION_ACCEPTED:
             raise CaseRuleViolation("only an accepted resolution can be executed")
-        _require_text(details, "details")
+        require_text(details, "details")
         self._require_occurred(at, now)
         self._resolution_executed(proposal=self.accepted_proposal, details=details, actor=by, occurred_at=at)
 
@@ -296,14 +239,14 @@ class Case(Aggregate):
         if outcome is not Outcome.RESOLVED and self.status is Status.RESOLUTION_EXECUTED:
             raise CaseRuleViolation("a case whose resolution was executed closes as resolved")
         if outcome is not Outcome.RESOLVED:
-            _require_text(reason, "reason", f"closing a case as {outcome.value} needs a reason")
+            require_text(reason, "reason", f"closing a case as {outcome.value} needs a reason")
         self._require_occurred(at, now)
         self._closed(outcome=outcome, reason=reason, actor=by, occurred_at=at)
 
     def reopen(self, reason: str, by: Actor, at: datetime, now: datetime) -> None:
         if self.status not in FINISHED:
             raise CaseRuleViolation("only a closed or withdrawn case can be reopened")
-        _require_text(reason, "reason", "reopening a case needs a reason")
+        require_text(reason, "reason", "reopening a case needs a reason")
         self._require_occurred(at, now)
         self._reopened(reason=reason, actor=by, occurred_at=at)
 
@@ -311,7 +254,7 @@ class Case(Aggregate):
         self._require_open()
         if self.status is Status.RESOLUTION_EXECUTED:
             raise CaseRuleViolation("the resolution has been carried out; close the case instead")
-        _require_text(reason, "reason", "a withdrawal needs the customer's reason")
+        require_text(reason, "reason", "a withdrawal needs the customer's reason")
         self._require_occurred(at, now)
         self._withdrawn(reason=reason, actor=by, occurred_at=at)
 
@@ -337,9 +280,54 @@ class Case(Aggregate):
             raise CaseRuleViolation("the objection is not flagged late: there is nothing to override")
         if self.late_objection_overridden:
             raise CaseRuleViolation("the late objection has already been overridden")
-        _require_text(reason, "reason", "an override of a late objection needs a reason")
+        require_text(reason, "reason", "an override of a late objection needs a reason")
         self._require_occurred(at, now)
         self._late_objection_overridden(reason=reason, actor=by, occurred_at=at)
+
+    def record_settlement_agreed(self, proposal: int, by: Actor, now: datetime) -> None:
+        """The customer signed settlement proposal `proposal` (domain/settlement.py): for the case, its
+        resolution is agreed, as an accepted proposal of its own would be."""
+        self._require_open()
+        if self.status is Status.RESOLUTION_PROPOSED:
+            raise CaseRuleViolation(
+                f"the case's own proposal {self.proposals[-1].number} still awaits the customer's answer"
+            )
+        if self.status in (Status.RESOLUTION_ACCEPTED, Status.RESOLUTION_EXECUTED):
+            raise CaseRuleViolation("the customer has already accepted a resolution")
+        self._settlement_agreed(proposal=proposal, actor=by, occurred_at=now)
+
+    def record_settlement_executed(self, execution: str, reference: str, by: Actor, now: datetime) -> None:
+        """The agreed settlement was carried out (a credit note issued, a replacement shipped...)."""
+        self._require_open()
+        if self.status is not Status.RESOLUTION_ACCEPTED or self.agreed_settlement is None:
+            raise CaseRuleViolation("only an agreed settlement can be executed")
+        self._settlement_executed(
+            proposal=self.agreed_settlement,
+            execution=execution,
+            reference=reference,
+            actor=by,
+            occurred_at=now,
+        )
+
+    def place_under_legal_hold(self, reason: str, by: Actor, now: datetime) -> None:
+        """Nothing about the case may be erased from now on (a dispute went to arbitration)."""
+        if self.legal_hold:
+            raise CaseRuleViolation("the case is already under legal hold")
+        require_text(reason, "reason", "a legal hold needs a reason")
+        self._placed_under_legal_hold(reason=reason, actor=by, occurred_at=now)
+
+    def declare_satisfaction(
+        self, satisfied: bool, comment: str, by: Actor, at: datetime, now: datetime
+    ) -> None:
+        """The customer's word once the resolution was carried out. Satisfied closes the case as
+        resolved; not satisfied keeps it open for follow-up, and needs the customer's reason."""
+        self._require_open()
+        if self.status is not Status.RESOLUTION_EXECUTED:
+            raise CaseRuleViolation("the customer declares satisfaction once the resolution is carried out")
+        if not satisfied:
+            require_text(comment, "comment", "say what the customer is not satisfied with")
+        self._require_occurred(at, now)
+        self._satisfaction_declared(satisfied=satisfied, comment=comment, actor=by, occurred_at=at)
 
     def attach_evidence(
         self, file: StoredFile, kind: EvidenceKind, description: str, by: Actor, at: datetime, now: datetime
@@ -381,7 +369,7 @@ class Case(Aggregate):
             raise CaseRuleViolation(f"attachment {attachment_id} was already superseded")
         if superseded_by is not None:
             self._require_replacement(attachment_id, superseded_by)
-        _require_text(reason, "reason", "superseding evidence needs a reason")
+        require_text(reason, "reason", "superseding evidence needs a reason")
         self._require_occurred(at, now)
         self._evidence_superseded(
             attachment_id=attachment_id, superseded_by=superseded_by, reason=reason, actor=by, occurred_at=at
@@ -509,6 +497,8 @@ class Case(Aggregate):
         self.outcome = None
         self.closed_at = None
         self.accepted_proposal = None
+        self.agreed_settlement = None
+        self.customer_satisfied = None
         self.reopen_count += 1
 
     @event("Withdrawn")
@@ -530,6 +520,31 @@ class Case(Aggregate):
     @event("LateObjectionOverridden")
     def _late_objection_overridden(self, reason: str, actor: Actor, occurred_at: datetime) -> None:
         self.late_objection_overridden = True
+
+    @event("SettlementAgreed")
+    def _settlement_agreed(self, proposal: int, actor: Actor, occurred_at: datetime) -> None:
+        self.agreed_settlement = proposal
+        self.status = Status.RESOLUTION_ACCEPTED
+
+    @event("SettlementExecuted")
+    def _settlement_executed(
+        self, proposal: int, execution: str, reference: str, actor: Actor, occurred_at: datetime
+    ) -> None:
+        self.status = Status.RESOLUTION_EXECUTED
+
+    @event("PlacedUnderLegalHold")
+    def _placed_under_legal_hold(self, reason: str, actor: Actor, occurred_at: datetime) -> None:
+        self.legal_hold = True
+
+    @event("SatisfactionDeclared")
+    def _satisfaction_declared(
+        self, satisfied: bool, comment: str, actor: Actor, occurred_at: datetime
+    ) -> None:
+        self.customer_satisfied = satisfied
+        if satisfied:
+            self.status = Status.CLOSED
+            self.outcome = Outcome.RESOLVED
+            self.closed_at = occurred_at
 
     @event("EvidenceAttached")
     def _evidence_attached(
@@ -591,12 +606,10 @@ class Case(Aggregate):
             "attachments": len(self.current_attachments()),
             "objection_late": self.late_objection is not None,
             "late_objection_overridden": self.late_objection_overridden,
+            "agreed_settlement": self.agreed_settlement,
+            "customer_satisfied": self.customer_satisfied,
+            "legal_hold": self.legal_hold,
         }
-
-
-def _require_text(value: str, field: str, message: str | None = None) -> None:
-    if not value or not value.strip():
-        raise InvalidValue(message or f"{field} must not be blank", field=field)
 
 
 def _require_past(at: datetime, now: datetime) -> None:
@@ -604,12 +617,3 @@ def _require_past(at: datetime, now: datetime) -> None:
         raise InvalidValue("occurred_at must carry a time zone", field="occurred_at")
     if at > now + CLOCK_SKEW_ALLOWANCE:
         raise InvalidValue("occurred_at lies in the future", field="occurred_at")
-
-
-def _check_amount(kind: ResolutionKind, amount: Money | None) -> None:
-    if kind in KINDS_NEEDING_AMOUNT and amount is None:
-        raise InvalidValue(f"a {kind.value} proposal needs an amount", field="amount")
-    if kind is ResolutionKind.ADVICE_ONLY and amount is not None:
-        raise InvalidValue("advice carries no amount", field="amount")
-    if amount is not None and amount.amount <= 0:
-        raise InvalidValue("amount must be greater than zero", field="amount")

@@ -12,3 +12,9 @@ class CaseRuleViolation(DomainError):
 
 class InvalidValue(DomainError):
     """A value is malformed or out of range for the business."""
+
+
+def require_text(value: str, field: str, message: str | None = None) -> None:
+    """Refuse a blank text: what a person must write (a reason, a name) needs more than spaces."""
+    if not value or not value.strip():
+        raise InvalidValue(message or f"{field} must not be blank", field=field)

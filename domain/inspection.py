@@ -20,7 +20,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue, require_text
 from domain.measurement import Measurement
 from domain.specification import LabResult, QualitySpecification, disputed_parameters
 
@@ -76,14 +76,14 @@ class Sampling:
             (self.place, "place"),
             (self.method_standard, "method_standard"),
         ):
-            _require_text(text, f"sampling.{field}", f"{field} must not be empty")
+            require_text(text, f"sampling.{field}", f"{field} must not be empty")
         _require_moment(self.sampled_at, "sampling.sampled_at", now)
         _require_labels(self.sample_ids, "sampling.sample_ids", "sample id")
         # A sample nobody sealed cannot serve as the retained or the arbitration sample.
         _require_labels(self.seal_numbers, "sampling.seal_numbers", "seal number")
         for n, witness in enumerate(self.witnesses):
-            _require_text(witness.name, f"sampling.witnesses.{n}.name", "name the witness")
-            _require_text(
+            require_text(witness.name, f"sampling.witnesses.{n}.name", "name the witness")
+            require_text(
                 witness.organisation, f"sampling.witnesses.{n}.organisation", "name their organisation"
             )
         if self.is_joint:
@@ -197,7 +197,7 @@ class Inspection(Aggregate):
     ) -> UUID:
         """Record one lab's result; returns its id. One current result per lab kind: a changed figure is a
         correction of that result, not a second result."""
-        _require_text(lab, "lab", "name the lab")
+        require_text(lab, "lab", "name the lab")
         _require_moment(tested_at, "tested_at", now)
         if tested_at < self.sampling.sampled_at:
             raise InspectionRuleViolation(
@@ -242,7 +242,7 @@ class Inspection(Aggregate):
                 f"result {result_id} is corrected already, by {corrected.superseded_by}: correct that one",
                 "result_id",
             )
-        _require_text(reason, "reason", "say why the result is corrected")
+        require_text(reason, "reason", "say why the result is corrected")
         _check_values(values, specification)
         if all(corrected.values.get(name) == value for name, value in values.items()):
             raise InvalidValue("the correction changes no value", "values")
@@ -312,7 +312,7 @@ class Inspection(Aggregate):
         """Ask for a third-party re-inspection of the parameters the two labs disagree on; the event
         names them, as derived from the current results, so the request says what the agency settles."""
         disputed = self.disputed_parameters(specification)
-        _require_text(reason, "reason", "say why the re-inspection is requested")
+        require_text(reason, "reason", "say why the re-inspection is requested")
         if self.reinspection_requested_at is not None:
             raise InspectionRuleViolation("a re-inspection is requested already", "reinspection")
         if not disputed:
@@ -338,12 +338,12 @@ class Inspection(Aggregate):
             raise InspectionRuleViolation("an agency is appointed for a requested re-inspection", "agency")
         if self.agency is not None:
             raise InspectionRuleViolation(f"{self.agency} is appointed already", "agency")
-        _require_text(agency, "agency", "name the agency, e.g. CCIC")
+        require_text(agency, "agency", "name the agency, e.g. CCIC")
         for agreement, party in ((supplier, Party.SUPPLIER), (customer, Party.CUSTOMER)):
             field = f"{party.value}_agreement"
             if agreement.party is not party:
                 raise InvalidValue(f"the {party.value}'s agreement must be the {party.value}'s", field)
-            _require_text(agreement.agreed_by, f"{field}.agreed_by", "name who agreed for the party")
+            require_text(agreement.agreed_by, f"{field}.agreed_by", "name who agreed for the party")
             _require_moment(agreement.agreed_at, f"{field}.agreed_at", now)
         self._agency_appointed(agency=agency, agreements=[supplier, customer], actor=by, occurred_at=now)
 
@@ -397,7 +397,7 @@ def _check_values(values: Mapping[str, Measurement], spec: QualitySpecification)
     if not values:
         raise InvalidValue("a result reports at least one parameter", "values")
     for name, value in values.items():
-        _require_text(name, "values", "name every parameter")
+        require_text(name, "values", "name every parameter")
         if name in spec.names:
             spec.parameter(name).require_unit(value, f"values.{name}")
 
@@ -420,8 +420,3 @@ def _require_moment(moment: datetime, field: str, now: datetime) -> None:
         raise InvalidValue(f"{field} must carry its time zone", field)
     if moment > now + CLOCK_SKEW_ALLOWANCE:
         raise InvalidValue(f"{field} lies in the future", field)
-
-
-def _require_text(text: str, field: str, message: str) -> None:
-    if not text or not text.strip():
-        raise InvalidValue(message, field)

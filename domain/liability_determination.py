@@ -19,7 +19,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue, require_text
 from domain.liability import Liability
 
 DETERMINATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://aftersales-ledger.dev/liability-determinations")
@@ -90,7 +90,7 @@ class LiabilityDetermination(Aggregate):
     ) -> int:
         """Propose a liability; returns its number. A pending proposal is superseded by it. Once one is
         approved, a new proposal changes it and must say why (`change_reason`)."""
-        _require_text(rationale, "rationale", "say why the parties bear these shares")
+        require_text(rationale, "rationale", "say why the parties bear these shares")
         approved = self.approved()
         if approved is not None:
             if change_reason is None or not change_reason.strip():
@@ -133,7 +133,7 @@ class LiabilityDetermination(Aggregate):
     def reject(self, number: int, reason: str, by: Actor, now: datetime) -> None:
         """Turn a pending proposal down with a reason; a new proposal follows."""
         self._pending(number)
-        _require_text(reason, "reason", "say why the proposal is rejected")
+        require_text(reason, "reason", "say why the proposal is rejected")
         self._rejected(number=number, reason=reason, actor=by, occurred_at=now)
 
     # -- events -----------------------------------------------------------------------------------
@@ -203,8 +203,3 @@ class LiabilityDetermination(Aggregate):
                 "proposal",
             )
         return proposal
-
-
-def _require_text(text: str, field: str, message: str) -> None:
-    if not text or not text.strip():
-        raise InvalidValue(message, field)

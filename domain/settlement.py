@@ -23,7 +23,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue, require_text
 from domain.evidence import SHA256_HEX
 from domain.money import Money
 from domain.pricing import Adjustment
@@ -87,7 +87,7 @@ class Offer:
     compensation: Money | None = None
 
     def __post_init__(self) -> None:
-        _require_text(self.description, "description", "describe what is offered")
+        require_text(self.description, "description", "describe what is offered")
         is_adjustment = self.kind is SettlementKind.PRICE_ADJUSTMENT
         if is_adjustment != (self.adjustment is not None):
             raise InvalidValue("a price adjustment, and only one, carries its computed adjustment", "kind")
@@ -120,8 +120,8 @@ class SignedAgreement:
     document_sha256: str
 
     def __post_init__(self) -> None:
-        _require_text(self.signer_name, "signer_name", "name who signed for the customer")
-        _require_text(self.signer_role, "signer_role", "say in which role and for which organisation")
+        require_text(self.signer_name, "signer_name", "name who signed for the customer")
+        require_text(self.signer_role, "signer_role", "say in which role and for which organisation")
         if not SHA256_HEX.match(self.document_sha256):
             raise InvalidValue("sha256 must be 64 lower-case hex digits", "document_sha256")
 
@@ -211,7 +211,7 @@ class Settlement(Aggregate):
     def reject(self, number: int, reason: str, next_step: NextStep, by: Actor, now: datetime) -> None:
         """The customer turns an offered proposal down; negotiation (a new proposal) or arbitration next."""
         self._in(number, SettlementStatus.OFFERED)
-        _require_text(reason, "reason", "say why the customer rejects it")
+        require_text(reason, "reason", "say why the customer rejects it")
         self._rejected(number=number, reason=reason, next_step=next_step, actor=by, occurred_at=now)
 
     def escalate(self, reason: str, by: Actor, now: datetime) -> None:
@@ -223,7 +223,7 @@ class Settlement(Aggregate):
             raise SettlementRuleViolation(
                 "arbitration follows the customer's rejection of a proposal", "reason"
             )
-        _require_text(reason, "reason", "say why the dispute goes to arbitration")
+        require_text(reason, "reason", "say why the dispute goes to arbitration")
         self._escalated(reason=reason, actor=by, occurred_at=now)
 
     def execute(self, kind: ExecutionKind, reference: str, by: Actor, now: datetime) -> None:
@@ -231,7 +231,7 @@ class Settlement(Aggregate):
         signed = self.signed()
         if signed is None:
             raise SettlementRuleViolation("only a signed agreement is executed", "proposal")
-        _require_text(reference, "reference", "name the credit note, the shipment or the payment")
+        require_text(reference, "reference", "name the credit note, the shipment or the payment")
         self._executed(number=signed.number, kind=kind, reference=reference, actor=by, occurred_at=now)
 
     # -- events -----------------------------------------------------------------------------------
@@ -309,8 +309,3 @@ class Settlement(Aggregate):
 
     def _set(self, number: int, **changes: object) -> None:
         self.proposals[number] = replace(self.proposals[number], **changes)  # type: ignore[arg-type]
-
-
-def _require_text(text: str, field: str, message: str) -> None:
-    if not text or not text.strip():
-        raise InvalidValue(message, field)

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from psycopg import Connection, sql
 
-from domain.case import Case, Status
+from domain.case import Case, Outcome, Status
 
 NAME = "cases"
 
@@ -38,6 +38,7 @@ SUMMARY_COLUMNS = (
     "opened_at",
     "acknowledged_at",
     "closed_at",
+    "legal_hold",
 )
 
 
@@ -85,6 +86,7 @@ def _registered(e: Any) -> Effect:
         product=e.product,
         registered_by=e.actor.user_id,
         opened_at=e.occurred_at,
+        legal_hold=False,
     )
     summary = (
         f"Registered a {_words(e.severity)}-severity {_words(e.case_type)} "
@@ -184,6 +186,31 @@ def _flagged_late(e: Any) -> Effect:
 @_handles(Case.LateObjectionOverridden)
 def _late_objection_overridden(e: Any) -> Effect:
     return Effect({}, "Late objection overridden by a manager; the case may go on")
+
+
+@_handles(Case.SettlementAgreed)
+def _settlement_agreed(e: Any) -> Effect:
+    columns = {"status": Status.RESOLUTION_ACCEPTED.value}
+    return Effect(columns, f"Customer signed settlement proposal {e.proposal}")
+
+
+@_handles(Case.SettlementExecuted)
+def _settlement_executed(e: Any) -> Effect:
+    columns = {"status": Status.RESOLUTION_EXECUTED.value}
+    return Effect(columns, f"Carried out settlement proposal {e.proposal}: {e.execution.replace('_', ' ')}")
+
+
+@_handles(Case.SatisfactionDeclared)
+def _satisfaction_declared(e: Any) -> Effect:
+    if not e.satisfied:
+        return Effect({}, "The customer declared not being satisfied; follow-up goes on")
+    columns = {"status": Status.CLOSED.value, "outcome": Outcome.RESOLVED.value, "closed_at": e.occurred_at}
+    return Effect(columns, "The customer declared satisfaction; closed as resolved")
+
+
+@_handles(Case.PlacedUnderLegalHold)
+def _placed_under_legal_hold(e: Any) -> Effect:
+    return Effect({"legal_hold": True}, "Placed under legal hold: nothing about the case may be erased")
 
 
 # -- writing a batch ------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ class CaseSummary:
     opened_at: datetime
     acknowledged_at: datetime | None
     closed_at: datetime | None
+    legal_hold: bool
     version: int
     last_event_at: datetime
 
@@ -64,6 +65,7 @@ class CaseSummary:
             opened_at=case.opened_at,
             acknowledged_at=case.acknowledged_at,
             closed_at=case.closed_at,
+            legal_hold=case.legal_hold,
             version=case.version,
             last_event_at=case.modified_on,
         )
@@ -128,7 +130,7 @@ class CasePage:
 _SUMMARY = sql.SQL(
     "SELECT id, number, status, case_type, severity, channel, customer_id, customer_name, product,"
     " registered_by, department, assignee, latest_proposal, accepted_proposal, outcome, opened_at,"
-    " acknowledged_at, closed_at, version, last_event_at FROM case_summaries"
+    " acknowledged_at, closed_at, legal_hold, version, last_event_at FROM case_summaries"
 )
 
 

@@ -203,6 +203,9 @@ class Case:
     opened_at: datetime = strawberry.field(description="When the customer raised the case")
     acknowledged_at: datetime | None = strawberry.field(description="When the customer was acknowledged")
     closed_at: datetime | None = strawberry.field(description="When the case was closed or withdrawn")
+    legal_hold: bool = strawberry.field(
+        description="Under legal hold (its dispute went to arbitration): nothing about it may be erased"
+    )
     version: int = strawberry.field(description="Number of events so far; send it as If-Match on commands")
     last_event_at: datetime = strawberry.field(description="When the latest event was recorded")
     preloaded_timeline: strawberry.Private[list[TimelineEntry] | None] = None
@@ -243,6 +246,7 @@ class Case:
             opened_at=summary.opened_at,
             acknowledged_at=summary.acknowledged_at,
             closed_at=summary.closed_at,
+            legal_hold=summary.legal_hold,
             version=summary.version,
             last_event_at=summary.last_event_at,
         )
@@ -290,6 +294,13 @@ class CaseState:
     late_objection_overridden: bool = strawberry.field(
         description="Whether a manager had let the late objection go on"
     )
+    agreed_settlement: int | None = strawberry.field(
+        description="The settlement proposal the customer had signed, if any"
+    )
+    customer_satisfied: bool | None = strawberry.field(
+        description="The customer's last word once the resolution was carried out; null before it"
+    )
+    legal_hold: bool = strawberry.field(description="Whether the case was under legal hold")
 
     @classmethod
     def of_state(cls, case_state: dict[str, Any]) -> "CaseState":

@@ -149,6 +149,13 @@ class Reason(Occurred):
     reason: Text
 
 
+class Satisfaction(Occurred):
+    satisfied: bool = Field(description="True closes the case as resolved; false keeps it open for follow-up")
+    comment: Annotated[str, Field(max_length=4000)] = Field(
+        default="", description="What the customer is not satisfied with; required when satisfied is false"
+    )
+
+
 def _ledger(request: Request) -> CaseLedger:
     return request.app.state.services.ledger
 
@@ -247,6 +254,19 @@ def execute_resolution(
 @_command("/{case_id}/close", "Close the case with an outcome")
 def close(case_id: CaseId, body: Closure, caller: CurrentCaller, request: Request, response: Response) -> Any:
     result = _ledger(request).close_case(caller, case_id, body.outcome, body.reason, body.occurred_at)
+    return _respond(request, response, result)
+
+
+@_command(
+    "/{case_id}/satisfaction",
+    "Record the customer's word once the resolution was carried out: satisfied closes the case as resolved",
+)
+def declare_satisfaction(
+    case_id: CaseId, body: Satisfaction, caller: CurrentCaller, request: Request, response: Response
+) -> Any:
+    result = _ledger(request).declare_satisfaction(
+        caller, case_id, body.satisfied, body.comment, body.occurred_at
+    )
     return _respond(request, response, result)
 
 

@@ -171,6 +171,7 @@ SURFACES: list[Surface] = [
     rest("POST", f"{CASES}/close", Command.CLOSE, {"outcome": "duplicate", "reason": "Same as AS-1"}),
     rest("POST", f"{CASES}/reopen", Command.REOPEN, {"reason": "Customer came back"}),
     rest("POST", f"{CASES}/withdraw", Command.WITHDRAW, {"reason": "Customer withdrew"}),
+    rest("POST", f"{CASES}/satisfaction", Command.DECLARE_SATISFACTION, {"satisfied": True}),
     rest("POST", f"{CASES}/late-objection-override", Command.OVERRIDE_LATE_OBJECTION, {"reason": "Goodwill"}),
     upload("`POST /api/v1/cases/{id}/attachments` (multipart upload of evidence)"),
     rest(

@@ -194,3 +194,70 @@ def test_reading_is_recorded_under_the_case_and_staff_need_a_grant(story: Story,
         e for e in log_of(story.client, services, story.tokens, story.case_id) if e["what"] == "settlement"
     ]
     assert [(e["userId"], e["refused"]) for e in reads] == [("staff-1", True), ("engineer-1", False)]
+
+
+CASE = """query ($id: ID!) { case(id: $id) { status outcome legalHold timeline { eventType summary } } }"""
+
+
+def case_read(story: Story, services: Any) -> dict[str, Any]:
+    """The case as GraphQL shows it once the read models have caught up with every write."""
+    assert services.projection_runner.wait_until(services.ledger.recorder.max_notification_id(), 5)
+    body = {"query": CASE, "variables": {"id": story.case_id}}
+    answer = story.client.post("/graphql", json=body, headers=auth(story.tokens["manager"])).json()
+    assert "errors" not in answer, answer
+    return dict(answer["data"]["case"])
+
+
+def test_the_case_follows_its_settlement_until_the_customer_is_satisfied(story: Story, services: Any):
+    assert post(story, "", price_cut(basis_inspection(story))).status_code == 201
+    assert post(story, "/1/approve", {}, role="manager").status_code == 200
+    assert post(story, "/1/sign", signature(attach_agreement(story))).status_code == 200
+    signed = case_read(story, services)
+    early = story.client.post(
+        f"{CASES}/{story.case_id}/satisfaction",
+        json={"satisfied": True},
+        headers=auth(story.tokens["service_agent"]),
+    )
+    assert post(story, "/execution", {"kind": "credit_note", "reference": "CN-2026-0042"}).status_code == 200
+    executed = case_read(story, services)
+
+    def satisfaction(body: dict[str, Any]) -> Any:
+        headers = auth(story.tokens["service_agent"])
+        return story.client.post(f"{CASES}/{story.case_id}/satisfaction", json=body, headers=headers)
+
+    no_reason = satisfaction({"satisfied": False})
+    not_yet = satisfaction({"satisfied": False, "comment": "The credit note has not reached our finance"})
+    satisfied = satisfaction({"satisfied": True, "comment": "Credit received"})
+    closed = case_read(story, services)
+
+    assert signed["status"] == "RESOLUTION_ACCEPTED"
+    assert early.status_code == 409
+    assert executed["status"] == "RESOLUTION_EXECUTED"
+    assert (no_reason.status_code, no_reason.json()["field"]) == (422, "comment")
+    assert (not_yet.status_code, satisfied.status_code) == (200, 200)
+    assert (closed["status"], closed["outcome"], closed["legalHold"]) == ("CLOSED", "RESOLVED", False)
+    assert [e["eventType"] for e in closed["timeline"]][-4:] == [
+        "SettlementAgreed",
+        "SettlementExecuted",
+        "SatisfactionDeclared",
+        "SatisfactionDeclared",
+    ]
+
+
+def test_arbitration_puts_the_case_itself_under_legal_hold(story: Story, services: Any):
+    compensation = {
+        "kind": "compensation",
+        "description": "Demurrage",
+        "amount": {"amount": "800", "currency": "CNY"},
+    }
+    assert post(story, "", compensation).status_code == 201
+    assert post(story, "/1/reject", {"reason": "too little", "next_step": "arbitration"}).status_code == 200
+    assert (
+        post(story, "/arbitration", {"reason": "customer filed with CIETAC"}, role="manager").status_code
+        == 200
+    )
+
+    held = case_read(story, services)
+
+    assert held["legalHold"] is True
+    assert held["timeline"][-1]["summary"] == "Placed under legal hold: nothing about the case may be erased"

@@ -161,3 +161,20 @@ def reopened() -> Step:
 
 
 RESOLVED = (acknowledged(), proposed(), accepted(), executed(), closed())
+
+
+def settlement_agreed(proposal: int = 1) -> Step:
+    return lambda case, at: case.record_settlement_agreed(proposal, AGENT, at)
+
+
+def settlement_executed() -> Step:
+    return lambda case, at: case.record_settlement_executed("credit_note", "CN-2026-0042", AGENT, at)
+
+
+def satisfied(yes: bool = True) -> Step:
+    comment = "" if yes else "The credit note is short of the agreed sum"
+    return lambda case, at: case.declare_satisfaction(yes, comment, AGENT, at, NOW)
+
+
+def held() -> Step:
+    return lambda case, at: case.place_under_legal_hold("Settlement taken to arbitration", MANAGER, at)

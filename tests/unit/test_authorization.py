@@ -36,6 +36,7 @@ MAY_RUN: dict[Command, set[Role]] = {
     Command.CLOSE: {AGENT, MANAGER, ADMIN},
     Command.REOPEN: {MANAGER, ADMIN},
     Command.WITHDRAW: {AGENT, MANAGER, ADMIN},
+    Command.DECLARE_SATISFACTION: {AGENT, MANAGER, ADMIN},
     Command.OVERRIDE_LATE_OBJECTION: {MANAGER, ADMIN},
     # Evidence comes from the customer (agent), from site (engineer) and from the lab (QC inspector).
     Command.ATTACH_EVIDENCE: {AGENT, ENGINEER, QC, MANAGER, ADMIN},

@@ -70,6 +70,9 @@ def test_a_registration_records_who_registered_what_and_when() -> None:
         "attachments": 0,
         "objection_late": False,
         "late_objection_overridden": False,
+        "agreed_settlement": None,
+        "customer_satisfied": None,
+        "legal_hold": False,
     }
 
 

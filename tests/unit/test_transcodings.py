@@ -20,6 +20,7 @@ from tests.unit.given import (
     closed,
     executed,
     flagged_late,
+    held,
     history,
     noted,
     overridden,
@@ -27,6 +28,9 @@ from tests.unit.given import (
     register,
     rejected,
     reopened,
+    satisfied,
+    settlement_agreed,
+    settlement_executed,
     superseded,
     withdrawn,
 )
@@ -60,6 +64,12 @@ EVERY_EVENT: list[DomainEvent] = history(
     executed(),
     closed(),
     reopened(),
+    settlement_agreed(),
+    settlement_executed(),
+    satisfied(False),
+    satisfied(),
+    reopened(),
+    held(),
     withdrawn(),
 ).collect_events()
 
