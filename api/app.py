@@ -17,6 +17,7 @@ from api.routes import (
     capa,
     cases,
     contracts,
+    deadlines,
     inspections,
     integrity,
     liability,
@@ -73,6 +74,7 @@ def create_app(services: Services, *, manage_lifecycle: bool = False) -> FastAPI
     app.include_router(inspections.router)
     app.include_router(liability.router)
     app.include_router(settlement.router)
+    app.include_router(deadlines.router)
     app.include_router(capa.router)
     app.include_router(graphql_router(services), prefix="/graphql", include_in_schema=False)
 

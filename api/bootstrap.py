@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from psycopg_pool import ConnectionPool
 
@@ -11,7 +12,7 @@ import projections
 from application.access import ReadAccess
 from application.evidence import EvidenceFiles
 from application.ledger import CaseLedger
-from application.ports import BlobStore
+from application.ports import BlobStore, CaseInspections
 from infra import database
 from infra.blobs import open_blob_store
 from infra.embedded import EmbeddedPostgres
@@ -20,6 +21,7 @@ from infra.settings import Settings
 from infra.signing import SigningKey
 from infra.stores import PostgresCaseNumbers, PostgresIdempotencyRecords, SystemClock
 from infra.users import UserStore
+from projections.objection_queries import inspection_ids_of_case
 from projections.queries import grant_candidates
 from projections.read_models import ReadModels
 from projections.runner import ProjectionRunner
@@ -41,6 +43,7 @@ class Services:
     integrity_runner: ProjectionRunner
     blobs: BlobStore
     evidence: EvidenceFiles
+    case_inspections: CaseInspections
     embedded: EmbeddedPostgres | None = None
 
     def start_followers(self) -> None:
@@ -111,8 +114,19 @@ def bootstrap(settings: Settings, url: str | None = None) -> Services:
         ),
         blobs=blobs,
         evidence=EvidenceFiles(ledger, blobs, settings.max_upload_bytes),
+        case_inspections=InspectionsFromReadModel(pool),
         embedded=embedded,
     )
+
+
+@dataclass(frozen=True)
+class InspectionsFromReadModel:
+    """`CaseInspections` answered by the objection read model (`inspection_summaries`)."""
+
+    pool: ConnectionPool
+
+    def of_case(self, case_id: UUID) -> list[UUID]:
+        return inspection_ids_of_case(self.pool, case_id)
 
 
 def _integrity_log(settings: Settings, pool: ConnectionPool) -> IntegrityLog:

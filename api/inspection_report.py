@@ -1,7 +1,13 @@
 """The read of an inspection as the API answers it: every result, each current one against the contract's
-specification, the two labs' agreement, the re-inspection and the basis, values as decimal strings with
-their units."""
+specification, the two labs' agreement, the re-inspection and the basis.
 
+`inspection_view` lays it out once, with typed values (Decimal, datetime, UUID); REST answers it as JSON
+(`inspection_public`: decimals as strings with every digit, times in ISO 8601) and GraphQL builds its
+types from the same view, so both read the same comparison, agreement and basis.
+"""
+
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -122,24 +128,43 @@ class InspectionPublic(BaseModel):
     basis: BasisOut
 
 
-def _measured(measured: Measurement | None) -> dict[str, str] | None:
-    return None if measured is None else {"value": str(measured.value), "unit": measured.unit}
+def _measured(measured: Measurement | None) -> dict[str, Any] | None:
+    return None if measured is None else {"value": measured.value, "unit": measured.unit}
 
 
 def inspection_public(report: InspectionReport) -> dict[str, Any]:
+    """The inspection as REST answers it: `inspection_view` in plain JSON values."""
+    return _plain(inspection_view(report))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def inspection_view(report: InspectionReport) -> dict[str, Any]:
+    """The inspection, its comparison with the specification, the labs' agreement, the re-inspection and
+    the basis, keyed as `InspectionPublic`; enums by value, ids as UUID, measurements `{value, unit}`."""
     inspection, assessment = report.inspection, report.assessment
     sampling = inspection.sampling
     basis = assessment.basis
     return {
-        "id": str(inspection.id),
+        "id": inspection.id,
         "version": inspection.version,
-        "case_id": str(inspection.case_id),
-        "shipment_id": str(inspection.shipment_id),
-        "contract_id": str(report.contract.id),
+        "case_id": inspection.case_id,
+        "shipment_id": inspection.shipment_id,
+        "contract_id": report.contract.id,
         "sampling": {
             "sampled_by": sampling.sampled_by,
             "place": sampling.place,
-            "sampled_at": sampling.sampled_at.isoformat(),
+            "sampled_at": sampling.sampled_at,
             "method_standard": sampling.method_standard,
             "sample_ids": list(sampling.sample_ids),
             "seal_numbers": list(sampling.seal_numbers),
@@ -173,7 +198,7 @@ def inspection_public(report: InspectionReport) -> dict[str, Any]:
             "disputed": list(inspection.disputed),
             "agency": inspection.agency,
             "agreements": [
-                {"party": a.party.value, "agreed_by": a.agreed_by, "agreed_at": a.agreed_at.isoformat()}
+                {"party": a.party.value, "agreed_by": a.agreed_by, "agreed_at": a.agreed_at}
                 for a in inspection.agreements
             ],
         },
@@ -185,7 +210,7 @@ def inspection_public(report: InspectionReport) -> dict[str, Any]:
                 name: {
                     **(_measured(value.value) or {}),
                     "source": value.source.value,
-                    "result_ids": list(value.inspection_ids),
+                    "result_ids": [UUID(result_id) for result_id in value.inspection_ids],
                 }
                 for name, value in basis.by_parameter.items()
             },
@@ -195,25 +220,25 @@ def inspection_public(report: InspectionReport) -> dict[str, Any]:
 
 def _result(result: RecordedResult) -> dict[str, Any]:
     return {
-        "id": str(result.id),
+        "id": result.id,
         "lab": result.lab,
         "lab_kind": result.lab_kind.value,
         "agency": result.agency,
         "values": {name: _measured(value) for name, value in result.values.items()},
-        "tested_at": result.tested_at.isoformat(),
-        "report_attachment_id": str(result.report_attachment_id) if result.report_attachment_id else None,
+        "tested_at": result.tested_at,
+        "report_attachment_id": result.report_attachment_id,
         "recorded_by": result.recorded_by.user_id,
-        "recorded_at": result.recorded_at.isoformat(),
+        "recorded_at": result.recorded_at,
         "current": result.is_current,
-        "corrects": str(result.corrects) if result.corrects else None,
+        "corrects": result.corrects,
         "correction_reason": result.correction_reason,
-        "superseded_by": str(result.superseded_by) if result.superseded_by else None,
+        "superseded_by": result.superseded_by,
     }
 
 
 def _comparison(result: RecordedResult, report: ConformityReport) -> dict[str, Any]:
     return {
-        "result_id": str(result.id),
+        "result_id": result.id,
         "lab_kind": result.lab_kind.value,
         "within_spec": report.is_within_spec,
         "not_tested": list(report.not_tested),

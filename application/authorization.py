@@ -160,6 +160,10 @@ PERMISSIONS: dict[Subject, dict[Role, Allowance]] = {
     Command.ESCALATE_SETTLEMENT: _always(_MANAGER, _ADMIN),
     # The settlement is part of the case file: read as the case is.
     ReadKind.SETTLEMENT: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
+    # A list of objections shows cases nobody granted: staff never list, as for the case list.
+    ReadKind.OBJECTION_LIST: _always(*_INSIDERS),
+    # The step deadlines are published to the customer, but they are the case's dates: read as the case is.
+    ReadKind.DEADLINES: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
     # An action commits someone's time and budget: a manager raises, reassigns, reschedules or cancels it.
     # Its owner reports it done, whatever their role or department (staff of production own most); a
     # manager may report it for them. QC judges effectiveness by the next results, as may a manager; the

@@ -69,6 +69,15 @@ class GrantCandidates(Protocol):
         ...
 
 
+class CaseInspections(Protocol):
+    def of_case(self, case_id: UUID) -> list[UUID]:
+        """Ids of the case's inspections, oldest first.
+
+        A read model's answer, so it may lag a moment behind the event store.
+        """
+        ...
+
+
 @dataclass(frozen=True)
 class StoredBlob:
     sha256: str  # lower-case hex: the blob's name

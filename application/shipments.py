@@ -26,6 +26,7 @@ from application.errors import (
 from application.ledger import Caller, CaseLedger, CommandResult
 from application.ports import IdempotencyRecord
 from domain.actor import Actor
+from domain.deadlines import StepLimits
 from domain.errors import DomainError, InvalidValue
 from domain.measurement import Measurement
 from domain.pricing import PriceRule, UnitPrice
@@ -55,6 +56,7 @@ class ContractTerms:
     unit_price: UnitPrice
     price_rule: PriceRule
     transit_loss: tuple[TransitLossAllowance, ...] = ()
+    step_limits: StepLimits | None = None  # None: the defaults
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ class Shipments:
                 transit_loss=terms.transit_loss,
                 by=actor,
                 now=now,
+                step_limits=terms.step_limits,
             )
 
         return self.ledger.create(caller, make)

@@ -11,6 +11,7 @@ from domain.access import ReadKind, Refusal
 from domain.actor import Actor, Role
 from domain.capa import ActionKind
 from domain.case import CaseType, Channel, Contact, Customer, Outcome, ResolutionKind, Severity
+from domain.deadlines import StepLimits
 from domain.evidence import EvidenceKind
 from domain.inspection import Agreement, LabKind, Party, Sampling, Witness
 from domain.liability import Liability, LiabilityShare, RootCause
@@ -80,6 +81,19 @@ class FixedOffsetZone(Transcoding):
         return timezone(timedelta(minutes=data["minutes"]), data["name"])
 
 
+class DurationAsParts(Transcoding):
+    """A time span (a step's limit, a result's delay after sampling) as whole days, seconds, microseconds."""
+
+    type = timedelta
+    name = "timedelta"
+
+    def encode(self, obj: timedelta) -> dict[str, int]:
+        return {"days": obj.days, "seconds": obj.seconds, "microseconds": obj.microseconds}
+
+    def decode(self, data: dict[str, int]) -> timedelta:
+        return timedelta(**data)
+
+
 ENUMS: tuple[type[Enum], ...] = (
     Role,
     CaseType,
@@ -145,6 +159,9 @@ def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
     for cls in CONTRACT_VALUE_OBJECTS:
         transcoder.register(DataclassWithTuples(cls))
     transcoder.register(FixedOffsetZone())
+    # Step deadlines (domain/deadlines.py): a contract's limit per step, as time spans.
+    transcoder.register(DurationAsParts())
+    transcoder.register(DataclassAsDict(StepLimits))
     for enum_type in INSPECTION_ENUMS:
         transcoder.register(EnumAsValue(enum_type))
     for cls in INSPECTION_VALUE_OBJECTS:

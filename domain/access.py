@@ -42,6 +42,10 @@ class ReadKind(Enum):
     LIABILITY = "liability"
     # A case's settlement (offers, the signed agreement, its execution): the case file too.
     SETTLEMENT = "settlement"
+    # A list of objections (case, customer, product, shipment, root cause, liability and settlement status).
+    OBJECTION_LIST = "objection_list"
+    # A case's step deadlines (when each step was due and done): derived from the case file.
+    DEADLINES = "deadlines"
     # A corrective or preventive action raised from a case (its root cause, owner, what was done): case file.
     CORRECTIVE_ACTION = "corrective_action"
     # Root causes counted over cases by product and period: figures, no case named.

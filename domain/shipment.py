@@ -1,10 +1,11 @@
 """Contracts and the shipments delivered under them: what a quality or quantity objection is measured against.
 
-A `Contract` fixes the product, its quality specification, the objection windows, the price and the
-price-adjustment rule. A `Shipment` is one delivery under a contract: its quantity, the dispatch
-weighbridge ticket, the quality certificate that came with it, how it travelled, when it left and when it
-arrived. Both are registered once and identified by their business key (contract number, shipment
-reference), so that recording the same one twice is a conflict, not a second copy.
+A `Contract` fixes the product, its quality specification, the objection windows, the price, the
+price-adjustment rule and the time limit of each step of an objection (`domain.deadlines.StepLimits`).
+A `Shipment` is one delivery under a contract: its quantity, the dispatch weighbridge ticket, the
+quality certificate that came with it, how it travelled, when it left and when it arrived. Both are
+registered once and identified by their business key (contract number, shipment reference), so that
+recording the same one twice is a conflict, not a second copy.
 
 Public methods are commands that check the rule; private `@event` methods only record.
 """
@@ -13,11 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor
+from domain.deadlines import StepLimits
 from domain.errors import DomainError, InvalidValue
 from domain.measurement import Measurement
 from domain.pricing import PriceRule, ProRataRule, RejectionThreshold, StepRule, UnitPrice
@@ -33,6 +36,10 @@ SHIPMENT_NAMESPACE = uuid5(NAMESPACE_URL, "https://aftersales-ledger.dev/shipmen
 
 class ShipmentRuleViolation(DomainError):
     """A command conflicts with what is already recorded about a contract or shipment."""
+
+
+class StepLimitTooShort(InvalidValue):
+    """A contract's step limit leaves no time for what the step must wait for (a 28-day strength)."""
 
 
 class TransportMode(Enum):
@@ -116,12 +123,15 @@ class Contract(Aggregate):
         transit_loss: tuple[TransitLossAllowance, ...],
         by: Actor,
         now: datetime,
+        step_limits: StepLimits | None = None,
     ) -> "Contract":
         for text, field in ((number, "number"), (customer_id, "customer_id"), (product, "product")):
             _require_text(text, field, f"{field} must not be empty")
         _require_text(grade, "grade", "grade must not be empty; say e.g. Q5500 or P·O 42.5")
         _check_price_rule(price_rule, specification, unit_price)
         _check_transit_loss(transit_loss)
+        step_limits = step_limits or StepLimits()
+        _check_step_limits(step_limits, specification)
         return cls(
             number=number,
             customer_id=customer_id,
@@ -132,9 +142,31 @@ class Contract(Aggregate):
             unit_price=unit_price,
             price_rule=price_rule,
             transit_loss=list(transit_loss),
+            step_limits=step_limits,
             actor=by,
             occurred_at=now,
         )
+
+    class Registered(Aggregate.Created):
+        """Version 2 added `step_limits`: a contract registered before had none, so it gets the defaults."""
+
+        class_version = 2
+        number: str
+        customer_id: str
+        product: str
+        grade: str
+        specification: QualitySpecification
+        objection_windows: ObjectionWindows
+        unit_price: UnitPrice
+        price_rule: PriceRule
+        transit_loss: list[TransitLossAllowance]
+        step_limits: StepLimits
+        actor: Actor
+        occurred_at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["step_limits"] = StepLimits()
 
     @event("Registered")
     def __init__(
@@ -148,6 +180,7 @@ class Contract(Aggregate):
         unit_price: UnitPrice,
         price_rule: PriceRule,
         transit_loss: list[TransitLossAllowance],
+        step_limits: StepLimits,
         actor: Actor,
         occurred_at: datetime,
     ) -> None:
@@ -161,6 +194,7 @@ class Contract(Aggregate):
         self.price_rule = price_rule
         # The event holds a list (JSON has no tuples, so a stored tuple would come back as one).
         self.transit_loss = tuple(transit_loss)
+        self.step_limits = step_limits
         self.registered_by = actor
         self.registered_at = occurred_at
 
@@ -293,6 +327,18 @@ def _check_transit_loss(transit_loss: tuple[TransitLossAllowance, ...]) -> None:
     for mode in modes:
         if modes.count(mode) > 1:
             raise InvalidValue(f"the transit loss for {mode.value} is given twice", field="transit_loss")
+
+
+def _check_step_limits(limits: StepLimits, spec: QualitySpecification) -> None:
+    """Testing cannot end before every specified result exists: the test limit covers the longest wait."""
+    waits = spec.longest_result_delay
+    if waits is not None and limits.test < waits:
+        slowest = next(p.name for p in spec.parameters if p.result_after == waits)
+        raise StepLimitTooShort(
+            f"the test step's limit ({limits.test}) is shorter than the wait for the {slowest} result "
+            f"({waits} after sampling)",
+            field="step_limits.test",
+        )
 
 
 def _check_quantities(contract: Contract, quantity: Measurement, dispatch_weight: Measurement) -> None:

@@ -96,6 +96,8 @@ class ParameterSpec:
     target: Measurement | None = None
     lower_limit: Measurement | None = None
     upper_limit: Measurement | None = None
+    # How long after sampling the result exists at all (cement's 28-day strength); None: as soon as tested.
+    result_after: timedelta | None = None
 
     def __post_init__(self) -> None:
         _require_text(self.name, "name", "name a parameter, e.g. Qnet,ar")
@@ -103,6 +105,10 @@ class ParameterSpec:
         _require_text(self.unit, "unit", "name the parameter's unit")
         for field in ("target", "lower_limit", "upper_limit"):
             self.require_unit(getattr(self, field), field)
+        if self.result_after is not None and (
+            not isinstance(self.result_after, timedelta) or self.result_after <= timedelta(0)
+        ):
+            raise InvalidValue(f"{self.name}: a result's delay after sampling is above zero", "result_after")
         self._check_limits()
         self._check_bands()
 
@@ -187,6 +193,11 @@ class QualitySpecification:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(parameter.name for parameter in self.parameters)
+
+    @property
+    def longest_result_delay(self) -> timedelta | None:
+        """The longest time after sampling before a parameter's result exists; None if none waits."""
+        return max((p.result_after for p in self.parameters if p.result_after is not None), default=None)
 
     def parameter(self, name: str) -> ParameterSpec:
         for parameter in self.parameters:

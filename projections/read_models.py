@@ -13,6 +13,7 @@ from projections.access import AccessProjection
 from projections.capa import CorrectiveActionProjection
 from projections.cases import CaseProjection
 from projections.evidence import EvidenceProjection
+from projections.objections import ObjectionProjection
 from projections.shipments import ShipmentProjection
 
 NAME = "read_models"
@@ -30,6 +31,8 @@ class ReadModels:
             EvidenceProjection(),
             ShipmentProjection(),
             CorrectiveActionProjection(),
+            # After cases and shipments: it copies from their rows.
+            ObjectionProjection(),
         )
 
     def apply(self, conn: Connection[Any], events: Sequence[tuple[int, Any]]) -> None:

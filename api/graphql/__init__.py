@@ -20,16 +20,29 @@ from strawberry.tools import merge_types
 from api.auth import current_user
 from api.bootstrap import Services
 from api.graphql.access import AccessQueries
+from api.graphql.capa import CapaQueries
 from api.graphql.cases import CaseQueries
 from api.graphql.context import QueryRefused, ReadContext
 from api.graphql.history import HistoryQueries
 from api.graphql.integrity import IntegrityQueries
+from api.graphql.objections import ObjectionQueries
 from api.graphql.shipments import ShipmentQueries
 from application.errors import NotAllowed
 
 _bearer = HTTPBearer(auto_error=False)
 
-Query = merge_types("Query", (CaseQueries, HistoryQueries, IntegrityQueries, AccessQueries, ShipmentQueries))
+Query = merge_types(
+    "Query",
+    (
+        CaseQueries,
+        HistoryQueries,
+        IntegrityQueries,
+        AccessQueries,
+        ShipmentQueries,
+        CapaQueries,
+        ObjectionQueries,
+    ),
+)
 
 
 def _asks_for_graphiql(request: Request) -> bool:

@@ -2,6 +2,7 @@
 
 import json
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 from uuid import UUID
@@ -16,6 +17,7 @@ from api.graphql.integrity import EventInclusion
 from application import history
 from domain import case as domain
 from domain import evidence
+from domain import money as money_value
 from projections import queries
 from projections.cases import effect_of
 
@@ -382,3 +384,13 @@ class CaseFilter:
             opened_from=aware(self.opened_from, "filter.openedFrom"),
             opened_to=aware(self.opened_to, "filter.openedTo"),
         )
+
+
+@strawberry.type(description="An amount of money in one currency; never a float.")
+class Money:
+    amount: Decimal = strawberry.field(description="A decimal with every digit, e.g. -160500.00")
+    currency: str = strawberry.field(description="Its ISO 4217 currency, e.g. CNY")
+
+    @classmethod
+    def of(cls, money: money_value.Money) -> "Money":
+        return cls(amount=money.amount, currency=money.currency)

@@ -7,6 +7,7 @@ per the contract price's unit: a contract cannot mix units or currencies by cons
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -21,6 +22,7 @@ from api.routes.cases import ShortText, Strict
 from application.access import Reader, ReadKind
 from application.ledger import CommandResult
 from application.shipments import ContractTerms, Shipments
+from domain.deadlines import Step, StepLimits
 from domain.errors import DomainError, InvalidValue
 from domain.measurement import Measurement
 from domain.money import Money
@@ -71,6 +73,13 @@ class ParameterIn(Strict):
     lower_limit: Figure | None = Field(default=None, description="Inclusive: a result on it is within spec")
     upper_limit: Figure | None = Field(default=None, description="Inclusive: a result on it is within spec")
     reproducibility: list[ToleranceBandIn] = Field(min_length=1, max_length=20)
+    result_after_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="Days after sampling before this parameter's result exists (e.g. 28 for cement's 28-day "
+        "strength); the contract's test step limit must be at least this long",
+    )
 
 
 class ObjectionWindowsIn(Strict):
@@ -119,6 +128,29 @@ class TransitLossIn(Strict):
     percent: Decimal = Field(description="Share of the dispatch weight accepted as lost, e.g. 1.2")
 
 
+_HOURS = "Whole hours from the completion of the previous step; absent: the default"
+
+
+class StepLimitsIn(Strict):
+    """The time limit of each step of an objection, in whole hours; a step left out gets its default."""
+
+    acknowledge_hours: int | None = Field(
+        default=None,
+        ge=1,
+        le=87600,
+        description="Whole hours from the registration; absent: the default (24)",
+    )
+    sample_hours: int | None = Field(default=None, ge=1, le=87600, description=f"{_HOURS} (72)")
+    test_hours: int | None = Field(
+        default=None,
+        ge=1,
+        le=87600,
+        description=f"{_HOURS} (240); at least the longest `result_after_days` of the specification",
+    )
+    determine_hours: int | None = Field(default=None, ge=1, le=87600, description=f"{_HOURS} (120)")
+    settle_hours: int | None = Field(default=None, ge=1, le=87600, description=f"{_HOURS} (240)")
+
+
 class ContractCreate(Strict):
     number: ShortText = Field(description="The contract number, unique: a second registration is 409")
     customer_id: ShortText = Field(description="The customer's id in the supplier's customer master")
@@ -131,6 +163,11 @@ class ContractCreate(Strict):
     )
     price_rule: PriceRuleIn = Field(default_factory=PriceRuleIn)
     transit_loss: list[TransitLossIn] = Field(default_factory=list, max_length=4)
+    step_limits: StepLimitsIn = Field(
+        default_factory=StepLimitsIn,
+        description="The published time limit of each step (acknowledge, sample, test, determine, settle), "
+        "in hours; each step's clock starts when the previous step is done. A read shows every step's limit.",
+    )
 
 
 class ContractPublic(ContractCreate):
@@ -212,6 +249,8 @@ def _terms(body: ContractCreate) -> ContractTerms:
         windows = ObjectionWindows(body.objection_windows.quality_days, body.objection_windows.quantity_days)
     with within("transit_loss"):
         loss = tuple(TransitLossAllowance(item.mode, item.percent) for item in body.transit_loss)
+    with within("step_limits"):
+        limits = _step_limits(body.step_limits)
     return ContractTerms(
         number=body.number,
         customer_id=body.customer_id,
@@ -222,7 +261,13 @@ def _terms(body: ContractCreate) -> ContractTerms:
         unit_price=price,
         price_rule=_price_rule(body.price_rule, spec, price),
         transit_loss=loss,
+        step_limits=limits,
     )
+
+
+def _step_limits(body: StepLimitsIn) -> StepLimits:
+    given = {step.value: getattr(body, f"{step.value}_hours") for step in Step}
+    return StepLimits(**{step: timedelta(hours=hours) for step, hours in given.items() if hours is not None})
 
 
 def _parameter(body: ParameterIn) -> ParameterSpec:
@@ -241,6 +286,7 @@ def _parameter(body: ParameterIn) -> ParameterSpec:
         target=measured(body.target),
         lower_limit=measured(body.lower_limit),
         upper_limit=measured(body.upper_limit),
+        result_after=timedelta(days=body.result_after_days) if body.result_after_days else None,
     )
 
 
@@ -306,6 +352,9 @@ def _public(contract: Contract) -> dict[str, Any]:
             ],
         },
         "transit_loss": [{"mode": t.mode, "percent": t.percent} for t in contract.transit_loss],
+        "step_limits": {
+            f"{step.value}_hours": contract.step_limits.of(step) // timedelta(hours=1) for step in Step
+        },
         "registered_by": contract.registered_by.user_id,
         "registered_at": contract.registered_at.isoformat(),
     }
@@ -322,6 +371,7 @@ def _parameter_out(parameter: ParameterSpec) -> dict[str, Any]:
         "target": figure(parameter.target),
         "lower_limit": figure(parameter.lower_limit),
         "upper_limit": figure(parameter.upper_limit),
+        "result_after_days": parameter.result_after.days if parameter.result_after else None,
         "reproducibility": [
             {
                 "reproducibility": b.reproducibility.value,

@@ -245,7 +245,7 @@ query($id: ID!) {
 REGISTRATION_FIELDS = [
     "number", "status", "type", "severity", "channel", "customerId", "customerName", "product",
     "shipmentRefs", "batchRefs", "description", "openedAt", "proposals", "notes", "reopened", "attachments",
-    "objectionLate", "lateObjectionOverridden",
+    "objectionLate", "lateObjectionOverridden", "legalHold",
 ]  # fmt: skip
 
 

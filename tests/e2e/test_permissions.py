@@ -95,7 +95,7 @@ def rest(method: str, path: str, subject: Subject, body: Any = None, label: str 
 
 def graphql(field: str, query: str, subject: Subject, label: str = "") -> Surface:
     def send(world: World, token: str) -> Any:
-        variables = {"id": world.case_id, "number": "AS-1999-000001"}
+        variables = {"id": world.case_id, "number": "AS-1999-000001", "inspection": world.inspection_id}
         used = {k: v for k, v in variables.items() if f"${k}" in query}
         return world.client.post("/graphql", json={"query": query, "variables": used}, headers=auth(token))
 
@@ -200,6 +200,20 @@ SURFACES: list[Surface] = [
         "caseHistory", "query($id: ID!) { caseHistory(id: $id) { event { version } } }", ReadKind.CASE_HISTORY
     ),
     graphql("shipments", "{ shipments { edges { cursor } } }", ReadKind.SHIPMENT),
+    graphql("objections", "{ objections { edges { cursor } } }", ReadKind.OBJECTION_LIST),
+    graphql(
+        "inspection",
+        "query($inspection: ID!) { inspection(id: $inspection) { id } }",
+        ReadKind.INSPECTION,
+        "GraphQL `inspection(id)`",
+    ),
+    graphql(
+        "correctiveActions",
+        "query($id: ID!) { correctiveActions(filter: {caseId: $id}) { edges { cursor } } }",
+        ReadKind.CORRECTIVE_ACTION,
+        "GraphQL `correctiveActions` (staff name a case they hold a grant for: `filter.caseId`)",
+    ),
+    graphql("rootCausePareto", "{ rootCausePareto { total } }", ReadKind.ROOT_CAUSE_PARETO),
     graphql("accessLog", "{ accessLog { edges { cursor } } }", ReadKind.ACCESS_LOG),
     graphql("accessGrants", "{ accessGrants { id } }", ReadKind.ACCESS_GRANTS),
     graphql("verifierKey", "{ verifierKey }", ReadKind.CHECKPOINTS),
@@ -323,6 +337,7 @@ SURFACES: list[Surface] = [
         {"kind": "replacement_shipment", "reference": "SHP-2026-0901"},
     ),
     rest("GET", f"{CASES}/settlement", ReadKind.SETTLEMENT),
+    rest("GET", f"{CASES}/deadlines", ReadKind.DEADLINES),
     rest("POST", ACTIONS, Command.PLAN_CORRECTIVE_ACTION, lambda world: action(world.case_id)),
     rest(
         "POST",
