@@ -12,6 +12,7 @@ from domain.actor import Actor, Role
 from domain.capa import ActionKind
 from domain.case import CaseType, Channel, Contact, Customer, Outcome, ResolutionKind, Severity
 from domain.deadlines import StepLimits
+from domain.equipment import Exclusion, WarrantyTerms
 from domain.evidence import EvidenceKind
 from domain.inspection import Agreement, LabKind, Party, Sampling, Witness
 from domain.liability import Liability, LiabilityShare, RootCause
@@ -28,6 +29,17 @@ from domain.pricing import (
     RejectionThreshold,
     StepRule,
     UnitPrice,
+)
+from domain.repair import PartUsed, Quote, QuoteLine, ServiceRecordSignature, VisitResult
+from domain.returns import (
+    Eligibility,
+    EligibilityDecision,
+    FreightPayer,
+    GoodsCondition,
+    QcConfirmation,
+    QcResult,
+    ReceiptDifferences,
+    ReturnReason,
 )
 from domain.settlement import ExecutionKind, NextStep, Offer, SettlementKind, SignedAgreement
 from domain.shipment import CertifiedValue, QualityCertificate, TransitLossAllowance, TransportMode
@@ -148,6 +160,25 @@ CAPA_ENUMS: tuple[type[Enum], ...] = (ActionKind,)
 SETTLEMENT_ENUMS: tuple[type[Enum], ...] = (SettlementKind, NextStep, ExecutionKind)
 SETTLEMENT_VALUE_OBJECTS: tuple[type, ...] = (CalculationLine, Adjustment, Offer, SignedAgreement)
 
+# Installed units and their repairs (domain/equipment.py, domain/repair.py).
+EQUIPMENT_ENUMS: tuple[type[Enum], ...] = (Exclusion, VisitResult)
+EQUIPMENT_VALUE_OBJECTS: tuple[type, ...] = (
+    WarrantyTerms,
+    QuoteLine,
+    Quote,
+    PartUsed,
+    ServiceRecordSignature,
+)
+
+# Returns and exchanges (domain/returns.py): the eligibility decision and the receipt's differences.
+RETURN_ENUMS: tuple[type[Enum], ...] = (ReturnReason, Eligibility, FreightPayer, QcResult)
+RETURN_VALUE_OBJECTS: tuple[type, ...] = (
+    QcConfirmation,
+    GoodsCondition,
+    EligibilityDecision,
+    ReceiptDifferences,
+)
+
 
 def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
     for enum_type in ENUMS:
@@ -176,4 +207,12 @@ def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
     for enum_type in SETTLEMENT_ENUMS:
         transcoder.register(EnumAsValue(enum_type))
     for cls in SETTLEMENT_VALUE_OBJECTS:
+        transcoder.register(DataclassWithTuples(cls))
+    for enum_type in EQUIPMENT_ENUMS:
+        transcoder.register(EnumAsValue(enum_type))
+    for cls in EQUIPMENT_VALUE_OBJECTS:
+        transcoder.register(DataclassWithTuples(cls))
+    for enum_type in RETURN_ENUMS:
+        transcoder.register(EnumAsValue(enum_type))
+    for cls in RETURN_VALUE_OBJECTS:
         transcoder.register(DataclassWithTuples(cls))
