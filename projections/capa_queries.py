@@ -12,7 +12,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 from psycopg_pool import ConnectionPool
 
-from projections.queries import PageKey, _conditions, _where
+from projections.queries import PageKey, filter_conditions, where_clause
 
 
 @dataclass(frozen=True)
@@ -89,14 +89,14 @@ _SELECT = sql.SQL(
 
 def list_actions(pool: ConnectionPool, where: ActionFilter, first: int, after: PageKey | None) -> ActionPage:
     """Up to `first` actions meeting `where`, after `after`, the latest raised first (ties by id)."""
-    conditions, params = _conditions(where, _FILTERS)
+    conditions, params = filter_conditions(where, _FILTERS)
     if where.overdue is not None:
         conditions.append(_OVERDUE if where.overdue else sql.SQL("NOT ") + _OVERDUE)
         params.append(where.at)
     if after is not None:
         conditions.append(sql.SQL("(a.raised_at, a.id) < (%s, %s)"))
         params.extend((after.at, after.id))
-    query = _SELECT + _where(conditions) + sql.SQL(" ORDER BY a.raised_at DESC, a.id DESC LIMIT %s")
+    query = _SELECT + where_clause(conditions) + sql.SQL(" ORDER BY a.raised_at DESC, a.id DESC LIMIT %s")
     # One row more than asked tells whether another page follows.
     with pool.connection() as conn, conn.cursor(row_factory=class_row(ActionSummary)) as cur:
         rows = cur.execute(query, [where.at, *params, first + 1]).fetchall()

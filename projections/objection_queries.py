@@ -10,7 +10,7 @@ from psycopg.rows import class_row
 from psycopg_pool import ConnectionPool
 
 from domain.shipment import shipment_id
-from projections.queries import PageKey
+from projections.queries import PageKey, where_clause
 
 
 def inspection_ids_of_case(pool: ConnectionPool, case_id: UUID) -> list[UUID]:
@@ -74,19 +74,25 @@ def list_objections(
         conditions.append(sql.SQL("(o.opened_at, o.case_id) < (%s, %s)"))
         params.extend((after.at, after.id))
     query = (
-        sql.SQL(
-            "SELECT o.case_id, o.case_number, o.customer_id, o.product, o.opened_at, o.shipment_id,"
-            " o.shipment_reference, o.liability_status, o.root_cause, o.settlement_status, o.legal_hold"
-            " FROM objection_summaries o"
-        )
-        + _where(conditions)
-        + sql.SQL(" ORDER BY o.opened_at DESC, o.case_id DESC LIMIT %s")
+        _SUMMARY + where_clause(conditions) + sql.SQL(" ORDER BY o.opened_at DESC, o.case_id DESC LIMIT %s")
     )
     with pool.connection() as conn, conn.cursor(row_factory=class_row(ObjectionSummary)) as cur:
         rows = cur.execute(query, [*params, first + 1]).fetchall()
     return ObjectionPage(rows[:first], has_next_page=len(rows) > first)
 
 
+def objection_of_case(pool: ConnectionPool, case_id: UUID) -> ObjectionSummary | None:
+    """The case's objection, or None while the case has no objection activity."""
+    query = _SUMMARY + sql.SQL(" WHERE o.case_id = %s")
+    with pool.connection() as conn, conn.cursor(row_factory=class_row(ObjectionSummary)) as cur:
+        return cur.execute(query, (case_id,)).fetchone()
+
+
+_SUMMARY = sql.SQL(
+    "SELECT o.case_id, o.case_number, o.customer_id, o.product, o.opened_at, o.shipment_id,"
+    " o.shipment_reference, o.liability_status, o.root_cause, o.settlement_status, o.legal_hold"
+    " FROM objection_summaries o"
+)
 _INSPECTED = "EXISTS (SELECT 1 FROM inspection_summaries i{join} WHERE i.case_id = o.case_id AND {condition})"
 # Constants only: a filter's value is always a parameter.
 _FILTERS: tuple[tuple[str, str], ...] = (
@@ -118,9 +124,3 @@ def _conditions(where: ObjectionFilter) -> tuple[list[sql.Composable], list[Any]
             conditions.append(sql.SQL(condition))  # type: ignore[arg-type]
             params.append(value)
     return conditions, params
-
-
-def _where(conditions: list[sql.Composable]) -> sql.Composable:
-    if not conditions:
-        return sql.SQL("")
-    return sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions)

@@ -144,11 +144,11 @@ def case_by_number(pool: ConnectionPool, number: str) -> CaseSummary | None:
 
 def list_cases(pool: ConnectionPool, where: CaseFilter, first: int, after: PageKey | None) -> CasePage:
     """Up to `first` cases meeting `where`, after `after`, newest first."""
-    conditions, params = _conditions(where)
+    conditions, params = filter_conditions(where)
     if after is not None:
         conditions.append(sql.SQL("(opened_at, id) < (%s, %s)"))
         params.extend((after.at, after.id))
-    query = _SUMMARY + _where(conditions) + sql.SQL(" ORDER BY opened_at DESC, id DESC LIMIT %s")
+    query = _SUMMARY + where_clause(conditions) + sql.SQL(" ORDER BY opened_at DESC, id DESC LIMIT %s")
     # One row more than asked tells whether another page follows.
     with pool.connection() as conn, conn.cursor(row_factory=class_row(CaseSummary)) as cur:
         rows = cur.execute(query, [*params, first + 1]).fetchall()
@@ -156,9 +156,9 @@ def list_cases(pool: ConnectionPool, where: CaseFilter, first: int, after: PageK
 
 
 def count_cases(pool: ConnectionPool, where: CaseFilter) -> int:
-    conditions, params = _conditions(where)
+    conditions, params = filter_conditions(where)
     with pool.connection() as conn:
-        row = conn.execute(sql.SQL("SELECT count(*) FROM case_summaries") + _where(conditions), params)
+        row = conn.execute(sql.SQL("SELECT count(*) FROM case_summaries") + where_clause(conditions), params)
         return int(row.fetchone()[0])  # type: ignore[index]
 
 
@@ -225,7 +225,7 @@ _FILTERS = (
 )
 
 
-def _conditions(
+def filter_conditions(
     where: Any, filters: tuple[tuple[str, str], ...] = _FILTERS
 ) -> tuple[list[sql.Composable], list[Any]]:
     """The SQL conditions and parameters of a filter's given attributes (constants, never input)."""
@@ -239,7 +239,7 @@ def _conditions(
     return conditions, params
 
 
-def _where(conditions: list[sql.Composable]) -> sql.Composable:
+def where_clause(conditions: list[sql.Composable]) -> sql.Composable:
     if not conditions:
         return sql.SQL("")
     return sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions)
@@ -304,7 +304,7 @@ def access_log(pool: ConnectionPool, case_id: UUID | None, first: int, before: i
         " SELECT notification_id, recorded_at, user_id, role, what, case_id, grant_id, request_id,"
         " refused, why"
         " FROM access_log JOIN page USING (notification_id) ORDER BY notification_id DESC, case_id"
-    ).format(where=_where(conditions))
+    ).format(where=where_clause(conditions))
     with pool.connection() as conn:
         rows = conn.execute(query, [*params, first + 1]).fetchall()
     entries = _log_entries(rows)
@@ -364,7 +364,7 @@ def access_grants(pool: ConnectionPool, where: GrantFilter, first: int) -> list[
         "SELECT id, case_id, requester, status, valid_from, valid_until, requested_at, decided_by,"
         " decided_at, revoked_by, revoked_at, version FROM access_grants{where}"
         " ORDER BY requested_at DESC, id DESC LIMIT %s"
-    ).format(where=_where(conditions))
+    ).format(where=where_clause(conditions))
     with pool.connection() as conn, conn.cursor(row_factory=class_row(GrantSummary)) as cur:
         return cur.execute(query, [*params, first]).fetchall()
 
@@ -410,7 +410,7 @@ def list_shipments(
     pool: ConnectionPool, where: ShipmentFilter, first: int, after: PageKey | None
 ) -> ShipmentPage:
     """Up to `first` shipments meeting `where`, after `after`, newest dispatch first."""
-    conditions, params = _conditions(where, _SHIPMENT_FILTERS)
+    conditions, params = filter_conditions(where, _SHIPMENT_FILTERS)
     if after is not None:
         conditions.append(sql.SQL("(dispatched_at, id) < (%s, %s)"))
         params.extend((after.at, after.id))
@@ -419,7 +419,7 @@ def list_shipments(
             "SELECT id, reference, contract_id, contract_number, customer_id, product, quantity, unit,"
             " transport_mode, carrier, dispatched_at, arrived_at FROM shipment_summaries"
         )
-        + _where(conditions)
+        + where_clause(conditions)
         + sql.SQL(" ORDER BY dispatched_at DESC, id DESC LIMIT %s")
     )
     with pool.connection() as conn, conn.cursor(row_factory=class_row(ShipmentSummary)) as cur:
@@ -476,7 +476,7 @@ def root_cause_pareto(
             "SELECT a.root_cause, count(DISTINCT a.case_id) AS cases"
             " FROM corrective_actions a JOIN case_summaries c ON c.id = a.case_id"
         )
-        + _where(conditions)
+        + where_clause(conditions)
         + sql.SQL(" GROUP BY a.root_cause ORDER BY cases DESC, a.root_cause")
     )
     with pool.connection() as conn:

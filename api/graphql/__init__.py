@@ -24,6 +24,7 @@ from api.graphql.capa import CapaQueries
 from api.graphql.cases import CaseQueries
 from api.graphql.context import QueryRefused, ReadContext
 from api.graphql.history import HistoryQueries
+from api.graphql.inspections import InspectionQueries
 from api.graphql.integrity import IntegrityQueries
 from api.graphql.objections import ObjectionQueries
 from api.graphql.shipments import ShipmentQueries
@@ -41,6 +42,7 @@ Query = merge_types(
         ShipmentQueries,
         CapaQueries,
         ObjectionQueries,
+        InspectionQueries,
     ),
 )
 

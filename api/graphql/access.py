@@ -10,15 +10,15 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
-from api.graphql.context import MAX_PAGE, QueryRefused, ReadContext, case_id_argument
-from api.graphql.types import PageInfo, _graphql_enum
+from api.graphql.context import MAX_PAGE, QueryRefused, ReadContext, case_id_argument, graphql_enum
+from api.graphql.types import PageInfo
 from application.access import ReadKind
 from application.authorization import Allowance
 from application.grants import load_grant
 from domain.access import GrantStatus
 from projections import queries
 
-AccessGrantStatus = _graphql_enum(GrantStatus, "AccessGrantStatus", "Where an access grant stands")
+AccessGrantStatus = graphql_enum(GrantStatus, "AccessGrantStatus", "Where an access grant stands")
 
 
 @strawberry.type(description="One read through the API, allowed or refused, as the access log recorded it.")

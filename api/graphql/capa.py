@@ -10,20 +10,20 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
-from api.graphql.context import MAX_PAGE, QueryRefused, ReadContext, aware, page_key
-from api.graphql.types import PageInfo, _graphql_enum
+from api.graphql.context import MAX_PAGE, QueryRefused, ReadContext, aware, graphql_enum, page_key
+from api.graphql.types import PageInfo
 from application.access import ReadKind
 from domain.capa import ActionKind, ActionStatus
 from domain.liability import RootCause as DomainRootCause
 from projections import capa_queries, queries
 
-RootCause = _graphql_enum(DomainRootCause, "RootCause", "Where a nonconformity of the goods came from")
-CorrectiveActionKind = _graphql_enum(
+RootCause = graphql_enum(DomainRootCause, "RootCause", "Where a nonconformity of the goods came from")
+CorrectiveActionKind = graphql_enum(
     ActionKind,
     "CorrectiveActionKind",
     "corrective removes the cause of what happened; preventive keeps it from recurring elsewhere",
 )
-CorrectiveActionStatus = _graphql_enum(
+CorrectiveActionStatus = graphql_enum(
     ActionStatus,
     "CorrectiveActionStatus",
     "open, completed (awaiting verification), effective or cancelled; an action found not effective is "

@@ -2,9 +2,11 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from enum import Enum
 from typing import Any
 from uuid import UUID
 
+import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
@@ -69,3 +71,12 @@ def page_key(cursor: str | None) -> queries.PageKey | None:
         return queries.PageKey.from_cursor(cursor) if cursor is not None else None
     except ValueError:
         raise QueryRefused("after must be an endCursor or cursor this API returned") from None
+
+
+def optional_id(value: UUID | None) -> strawberry.ID | None:
+    return strawberry.ID(str(value)) if value is not None else None
+
+
+def graphql_enum(source: type[Enum], name: str, description: str) -> Any:
+    # A copy of the domain's enum, so that the domain class carries no GraphQL machinery.
+    return strawberry.enum(Enum(name, {m.name: m.value for m in source}), description=description)  # type: ignore[misc]

@@ -3,7 +3,6 @@
 import json
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 from strawberry.utils.str_converters import to_camel_case
 
-from api.graphql.context import ReadContext, aware
+from api.graphql.context import ReadContext, aware, graphql_enum
+from api.graphql.deadlines import StepDeadlineView, read_deadlines
 from api.graphql.integrity import EventInclusion
 from application import history
 from domain import case as domain
@@ -21,18 +21,12 @@ from domain import money as money_value
 from projections import queries
 from projections.cases import effect_of
 
-
-def _graphql_enum(source: type[Enum], name: str, description: str) -> Any:
-    # A copy of the domain's enum, so that the domain class carries no GraphQL machinery.
-    return strawberry.enum(Enum(name, {m.name: m.value for m in source}), description=description)  # type: ignore[misc]
-
-
-CaseStatus = _graphql_enum(domain.Status, "CaseStatus", "Where a case stands in its life")
-CaseType = _graphql_enum(domain.CaseType, "CaseType", "What kind of complaint or request a case is")
-Severity = _graphql_enum(domain.Severity, "Severity", "How badly the customer is affected")
-Channel = _graphql_enum(domain.Channel, "Channel", "How the customer raised the case")
-Outcome = _graphql_enum(domain.Outcome, "Outcome", "How a closed case ended")
-EvidenceKind = _graphql_enum(evidence.EvidenceKind, "EvidenceKind", "What a piece of evidence is")
+CaseStatus = graphql_enum(domain.Status, "CaseStatus", "Where a case stands in its life")
+CaseType = graphql_enum(domain.CaseType, "CaseType", "What kind of complaint or request a case is")
+Severity = graphql_enum(domain.Severity, "Severity", "How badly the customer is affected")
+Channel = graphql_enum(domain.Channel, "Channel", "How the customer raised the case")
+Outcome = graphql_enum(domain.Outcome, "Outcome", "How a closed case ended")
+EvidenceKind = graphql_enum(evidence.EvidenceKind, "EvidenceKind", "What a piece of evidence is")
 
 # Keys of `Case.state()` that CaseState names otherwise: `type` reads better in GraphQL.
 STATE_RENAMED = {"case_type": "type"}
@@ -219,6 +213,13 @@ class Case:
             return self.preloaded_timeline
         entries = await info.context.timelines.load(UUID(str(self.id)))
         return [_timeline_entry(e) for e in entries]
+
+    @strawberry.field(
+        description="Its step deadlines as an objection (acknowledge, sample, test, determine, settle): due, "
+        "done, met or overdue against its contract's step limits (recorded as a read of the case)"
+    )
+    async def deadlines(self, info: Info[ReadContext, None]) -> list[StepDeadlineView]:
+        return await run_in_threadpool(read_deadlines, info.context, UUID(str(self.id)))
 
     @strawberry.field(description="The case's evidence, current and superseded, in the order attached")
     async def attachments(self, info: Info[ReadContext, None]) -> list[Attachment]:

@@ -202,6 +202,12 @@ SURFACES: list[Surface] = [
     graphql("shipments", "{ shipments { edges { cursor } } }", ReadKind.SHIPMENT),
     graphql("objections", "{ objections { edges { cursor } } }", ReadKind.OBJECTION_LIST),
     graphql(
+        "objection",
+        "query($id: ID!) { objection(caseId: $id) { caseNumber } }",
+        ReadKind.CASE,
+        "GraphQL `objection(caseId)`",
+    ),
+    graphql(
         "inspection",
         "query($inspection: ID!) { inspection(id: $inspection) { id } }",
         ReadKind.INSPECTION,
