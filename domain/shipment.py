@@ -21,7 +21,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor
 from domain.deadlines import StepLimits
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue, require_text
 from domain.measurement import Measurement
 from domain.pricing import PriceRule, ProRataRule, RejectionThreshold, StepRule, UnitPrice
 from domain.specification import ObjectionWindows, QualitySpecification
@@ -88,11 +88,11 @@ class QualityCertificate:
     values: tuple[CertifiedValue, ...]
 
     def __post_init__(self) -> None:
-        _require_text(self.issuer, "certificate.issuer", "name the certificate's issuer, e.g. CCIC")
-        _require_text(self.number, "certificate.number", "give the certificate's number")
+        require_text(self.issuer, "certificate.issuer", "name the certificate's issuer, e.g. CCIC")
+        require_text(self.number, "certificate.number", "give the certificate's number")
         names = [certified.parameter for certified in self.values]
         for name in names:
-            _require_text(name, "certificate.values", "name every certified parameter")
+            require_text(name, "certificate.values", "name every certified parameter")
             if names.count(name) > 1:
                 raise InvalidValue(f"{name} is certified twice", field=f"certificate.values.{name}")
 
@@ -126,8 +126,8 @@ class Contract(Aggregate):
         step_limits: StepLimits | None = None,
     ) -> "Contract":
         for text, field in ((number, "number"), (customer_id, "customer_id"), (product, "product")):
-            _require_text(text, field, f"{field} must not be empty")
-        _require_text(grade, "grade", "grade must not be empty; say e.g. Q5500 or P·O 42.5")
+            require_text(text, field, f"{field} must not be empty")
+        require_text(grade, "grade", "grade must not be empty; say e.g. Q5500 or P·O 42.5")
         _check_price_rule(price_rule, specification, unit_price)
         _check_transit_loss(transit_loss)
         step_limits = step_limits or StepLimits()
@@ -232,9 +232,9 @@ class Shipment(Aggregate):
         by: Actor,
         now: datetime,
     ) -> "Shipment":
-        _require_text(reference, "reference", "reference must not be empty")
-        _require_text(weighbridge_ticket, "weighbridge_ticket", "give the dispatch weighbridge ticket number")
-        _require_text(carrier, "carrier", "name the carrier")
+        require_text(reference, "reference", "reference must not be empty")
+        require_text(weighbridge_ticket, "weighbridge_ticket", "give the dispatch weighbridge ticket number")
+        require_text(carrier, "carrier", "name the carrier")
         _check_quantities(contract, quantity, dispatch_weight)
         _check_certificate(contract, certificate)
         _require_moment(dispatched_at, "dispatched_at", now)
@@ -378,8 +378,3 @@ def _require_moment(moment: datetime, field: str, now: datetime) -> None:
         raise InvalidValue(f"{field} must carry its time zone", field=field)
     if moment > now + CLOCK_SKEW_ALLOWANCE:
         raise InvalidValue(f"{field} lies in the future", field=field)
-
-
-def _require_text(text: str, field: str, message: str) -> None:
-    if not text or not text.strip():
-        raise InvalidValue(message, field=field)

@@ -39,7 +39,7 @@ from enum import Enum
 from itertools import pairwise
 from types import MappingProxyType
 
-from domain.errors import CaseRuleViolation, InvalidValue
+from domain.errors import CaseRuleViolation, InvalidValue, require_text
 from domain.measurement import Measurement
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
@@ -100,9 +100,9 @@ class ParameterSpec:
     result_after: timedelta | None = None
 
     def __post_init__(self) -> None:
-        _require_text(self.name, "name", "name a parameter, e.g. Qnet,ar")
-        _require_text(self.test_standard, "test_standard", "name the test standard, e.g. GB/T 213")
-        _require_text(self.unit, "unit", "name the parameter's unit")
+        require_text(self.name, "name", "name a parameter, e.g. Qnet,ar")
+        require_text(self.test_standard, "test_standard", "name the test standard, e.g. GB/T 213")
+        require_text(self.unit, "unit", "name the parameter's unit")
         for field in ("target", "lower_limit", "upper_limit"):
             self.require_unit(getattr(self, field), field)
         if self.result_after is not None and (
@@ -238,8 +238,8 @@ class LabResult:
     values: Mapping[str, Measurement]
 
     def __post_init__(self) -> None:
-        _require_text(self.inspection_id, "inspection_id", "name the inspection")
-        _require_text(self.lab, "lab", "name the lab")
+        require_text(self.inspection_id, "inspection_id", "name the inspection")
+        require_text(self.lab, "lab", "name the lab")
         # A copy, so that the caller's dict changing later cannot change a recorded result.
         object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
 
@@ -359,11 +359,6 @@ class ObjectionWindows:
     def is_late(self, kind: ObjectionKind, arrived_at: datetime, raised_at: datetime) -> bool:
         _require_aware(raised_at, "raised_at")
         return raised_at >= self.closes_at(kind, arrived_at)
-
-
-def _require_text(text: str, field: str, rule: str) -> None:
-    if not text.strip():
-        raise InvalidValue(rule, field=field)
 
 
 def _require_aware(moment: datetime, field: str) -> None:
