@@ -12,6 +12,7 @@ from uuid import UUID
 from application.authorization import Allowance, allowance, needed_roles
 from application.errors import NotAllowed
 from application.grants import load_grant
+from application.group_commit import GroupCommit
 from application.ledger import CaseLedger
 from application.ports import Clock, GrantCandidates
 from domain.access import AccessGrant, AccessRecord, ReadKind, Refusal
@@ -43,13 +44,15 @@ class ReadAccess:
         self.ledger = ledger
         self.candidates = candidates
         self.clock = clock or ledger.clock
+        # Reads that arrive together share one append (application/group_commit.py).
+        self.records = GroupCommit(ledger.save)
 
     def open(self, reader: Reader, what: ReadKind, case_ids: list[UUID]) -> Allowance:
         """Allow the read or raise NotAllowed; either way record it. Returns how far the reader may see."""
         now = self.clock.now()
         verdict = self._judge(reader, what, case_ids, now)
-        # One new aggregate per read: one append, and no two reads ever contend for a stream.
-        self.ledger.save(_record(verdict, reader, what, case_ids, now))
+        # One new aggregate per read: no two reads ever contend for a stream, so batching them is safe.
+        self.records.append(_record(verdict, reader, what, case_ids, now))
         if verdict.refusal is not None:
             raise NotAllowed(verdict.message)
         assert verdict.reach is not None
