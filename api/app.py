@@ -18,11 +18,17 @@ from api.routes import (
     cases,
     contracts,
     deadlines,
+    followups,
     inspections,
     integrity,
     liability,
+    repairs,
+    returns,
+    service_clocks,
     settlement,
     shipments,
+    supervision,
+    units,
 )
 from infra.database import migration_files, pending_migrations
 
@@ -76,6 +82,12 @@ def create_app(services: Services, *, manage_lifecycle: bool = False) -> FastAPI
     app.include_router(settlement.router)
     app.include_router(deadlines.router)
     app.include_router(capa.router)
+    app.include_router(units.router)
+    app.include_router(repairs.router)
+    app.include_router(returns.router)
+    app.include_router(service_clocks.router)
+    app.include_router(followups.router)
+    app.include_router(supervision.router)
     app.include_router(graphql_router(services), prefix="/graphql", include_in_schema=False)
 
     @app.get("/healthz", tags=["operations"], summary="The process is up")

@@ -12,7 +12,8 @@ import projections
 from application.access import ReadAccess
 from application.evidence import EvidenceFiles
 from application.ledger import CaseLedger
-from application.ports import BlobStore, CaseInspections
+from application.ports import BlobStore, CaseInspections, CaseReturns
+from application.service_clocks import ClockWatch
 from infra import database
 from infra.blobs import open_blob_store
 from infra.embedded import EmbeddedPostgres
@@ -24,7 +25,9 @@ from infra.users import UserStore
 from projections.objection_queries import inspection_ids_of_case
 from projections.queries import grant_candidates
 from projections.read_models import ReadModels
+from projections.returns_queries import return_ids_of_case
 from projections.runner import ProjectionRunner
+from projections.service_clocks import alert_candidates
 
 MIGRATION_FOLDERS: tuple[Path, ...] = (database.MIGRATIONS, projections.MIGRATIONS)
 
@@ -44,14 +47,21 @@ class Services:
     blobs: BlobStore
     evidence: EvidenceFiles
     case_inspections: CaseInspections
+    case_returns: CaseReturns
     embedded: EmbeddedPostgres | None = None
+    clock_watch: ClockWatch | None = None
 
     def start_followers(self) -> None:
-        """Follow new events in background threads: the read models, and the Merkle leaves."""
+        """Follow new events in background threads: the read models, and the Merkle leaves; and watch the
+        service clocks for warnings and breaches."""
         self.projection_runner.start()
         self.integrity_runner.start()
+        if self.clock_watch is not None:
+            self.clock_watch.start()
 
     def stop_followers(self) -> None:
+        if self.clock_watch is not None:
+            self.clock_watch.stop()
         self.projection_runner.stop()
         self.integrity_runner.stop()
 
@@ -115,7 +125,9 @@ def bootstrap(settings: Settings, url: str | None = None) -> Services:
         blobs=blobs,
         evidence=EvidenceFiles(ledger, blobs, settings.max_upload_bytes),
         case_inspections=InspectionsFromReadModel(pool),
+        case_returns=ReturnsFromReadModel(pool),
         embedded=embedded,
+        clock_watch=ClockWatch(ledger, partial(alert_candidates, pool)),
     )
 
 
@@ -127,6 +139,16 @@ class InspectionsFromReadModel:
 
     def of_case(self, case_id: UUID) -> list[UUID]:
         return inspection_ids_of_case(self.pool, case_id)
+
+
+@dataclass(frozen=True)
+class ReturnsFromReadModel:
+    """`CaseReturns` answered by the returns read model (`return_summaries`)."""
+
+    pool: ConnectionPool
+
+    def of_case(self, case_id: UUID) -> list[UUID]:
+        return return_ids_of_case(self.pool, case_id)
 
 
 def _integrity_log(settings: Settings, pool: ConnectionPool) -> IntegrityLog:

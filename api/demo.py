@@ -16,9 +16,11 @@ import structlog
 
 from application.ledger import Caller, CaseLedger, Registration
 from application.ports import IdempotentRequest
-from domain.actor import Role
+from domain.actor import Actor, Role
 from domain.case import CaseType, Channel, Contact, Customer, Outcome, ResolutionKind, Severity
+from domain.equipment import InstalledUnit, WarrantyTerms, installed_unit_id
 from domain.money import Money
+from domain.repair import Repair, repair_id
 from infra.users import UserStore
 
 log = structlog.get_logger(__name__)
@@ -35,6 +37,7 @@ DEMO_USERS: dict[Role, tuple[str, str]] = {
     Role.AUDITOR: ("demo-auditor", "Guo Min"),
     Role.COMPLIANCE: ("demo-compliance", "He Ping"),
     Role.STAFF: ("demo-staff", "Wu Tao"),
+    Role.SUPERVISOR: ("demo-supervisor", "Xu Qing"),
 }
 
 # Part of every demo command's idempotency key: a second `demo` replays the first run's results.
@@ -281,4 +284,51 @@ def _monitoring_substation_fault(s: DemoScript) -> UUID:
     registered = s.ago(hours=3)
     case = s.register("substation", SUBSTATION_FAULT, registered)
     s.take_on("substation", case, "Field service (Shanxi)", "demo-engineer", registered)
+    _substation_repair(s, case, registered)
     return case
+
+
+SUBSTATION_SERIAL = "KJF8-25-03318"
+SITE_ACCESS = "Waiting for the customer's site access: underground permit for working face 2105"
+
+
+def _substation_repair(s: DemoScript, case: UUID, registered: datetime) -> None:
+    """The unit and its repair: in warranty, engineer dispatched, clocks paused for the underground
+    permit, then on site; the fix is under way (the fix and signed-record clocks still run)."""
+    if repair_id(case) in s.ledger.repository:
+        return
+    agent = Actor(DEMO_USERS[AGENT][0], AGENT)
+    engineer = Actor(DEMO_USERS[ENGINEER][0], ENGINEER)
+    unit = s.ledger.find(installed_unit_id(SUBSTATION_SERIAL))
+    if not isinstance(unit, InstalledUnit):
+        unit = InstalledUnit.register(
+            customer_id=SUBSTATION_FAULT.customer.id,
+            model="KJ-F8",
+            serial_number=SUBSTATION_SERIAL,
+            site="Xinyuan Mine, working face 2105, substation No. 3",
+            region="Shanxi",
+            accepted_at=s.ago(days=240),
+            warranty=[WarrantyTerms("electrical", 18, 15), WarrantyTerms("steel_structure", 36)],
+            inspection_interval_months=6,
+            by=agent,
+            now=s.ago(days=240),
+        )
+    step = timedelta(minutes=30)
+    repair = Repair.open(
+        case_id=case,
+        unit=unit,
+        component_class="electrical",
+        fault_code="E-LINK-LOSS",
+        reported_at=registered,
+        by=engineer,
+        now=registered + step,
+    )
+    unit.record_repair(repair.id, repair.fault_code, True, engineer, registered + step)
+    repair.decide_warranty(
+        unit, True, None, [], "Electrical parts, 18 months from acceptance", engineer, registered + step
+    )
+    repair.dispatch("demo-engineer", registered + 4 * step, agent, registered + step)
+    repair.pause_clocks(SITE_ACCESS, registered + 2 * step, agent, registered + 2 * step)
+    repair.resume_clocks(registered + 3 * step, agent, registered + 3 * step)
+    repair.arrive(1, registered + 4 * step, "Working face 2105", engineer, registered + 4 * step)
+    s.ledger.save(unit, repair)

@@ -14,26 +14,38 @@ from application.errors import (
     AccessGrantNotFound,
     AlreadyRecorded,
     CaseNotFound,
+    ComplaintNotReviewed,
     ContractNotFound,
     CorrectiveActionNotFound,
     EvidenceTooLarge,
     EvidenceUnreadable,
+    FeedbackLinkNotFound,
+    FeedbackLinkSpent,
+    FollowUpNotStarted,
     IdempotencyKeyReused,
     InspectionNotFound,
     LiabilityNotDetermined,
     NotAllowed,
+    RepairNotOpened,
+    ReturnNotFound,
+    ServicePolicyNotFound,
     SettlementNotProposed,
     ShipmentNotFound,
+    UnitNotFound,
     VersionConflict,
 )
 from domain.access import GrantRuleViolation
 from domain.capa import CorrectiveActionRuleViolation
 from domain.errors import CaseRuleViolation, InvalidValue
 from domain.evidence import AttachmentNotFound, UnsupportedContent
+from domain.followup import FollowUpRuleViolation
 from domain.inspection import InspectionRuleViolation, ResultNotFound
 from domain.liability_determination import LiabilityRuleViolation, ProposalNotFound
+from domain.repair import RepairRuleViolation, VisitNotFound
+from domain.returns import ReturnRuleViolation
 from domain.settlement import SettlementProposalNotFound, SettlementRuleViolation
 from domain.shipment import ShipmentRuleViolation
+from domain.supervision import ComplaintReviewRuleViolation
 
 log = structlog.get_logger(__name__)
 
@@ -93,6 +105,19 @@ _MAPPED: list[tuple[type[Exception], int, str, str]] = [
     (SettlementRuleViolation, 409, "settlement-rule", "Not allowed in the settlement's current state"),
     (CorrectiveActionNotFound, 404, "not-found", "No such corrective action"),
     (CorrectiveActionRuleViolation, 409, "capa-rule", "Not allowed in the corrective action's current state"),
+    (ReturnNotFound, 404, "not-found", "No such return"),
+    (ReturnRuleViolation, 409, "return-rule", "Not allowed in the return's current state"),
+    (UnitNotFound, 404, "not-found", "No such installed unit"),
+    (RepairNotOpened, 404, "not-found", "No repair opened for this case"),
+    (ServicePolicyNotFound, 404, "not-found", "No service policy for this contract number"),
+    (VisitNotFound, 404, "not-found", "No such repair visit"),
+    (RepairRuleViolation, 409, "repair-rule", "Not allowed in the repair's current state"),
+    (FollowUpNotStarted, 404, "not-found", "Nothing recorded about this case's follow-up yet"),
+    (FollowUpRuleViolation, 409, "follow-up-rule", "Not allowed in the follow-up's current state"),
+    (FeedbackLinkNotFound, 404, "not-found", "No such feedback link"),
+    (FeedbackLinkSpent, 410, "feedback-link-spent", "The feedback link was used already or expired"),
+    (ComplaintNotReviewed, 404, "not-found", "The complaint is not verified yet"),
+    (ComplaintReviewRuleViolation, 409, "complaint-review-rule", "Not allowed in the review's current state"),
     (InvalidValue, 422, "invalid-value", "Invalid value"),
 ]
 

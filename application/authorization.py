@@ -12,6 +12,7 @@ from domain.access import ReadKind
 from domain.actor import Actor, Role
 from domain.case import KINDS_NEEDING_AMOUNT, ResolutionKind
 from domain.money import Money
+from domain.return_values import Eligibility
 
 
 class Command(Enum):
@@ -60,6 +61,41 @@ class Command(Enum):
     PLAN_CORRECTIVE_ACTION = "plan_corrective_action"
     COMPLETE_CORRECTIVE_ACTION = "complete_corrective_action"
     VERIFY_CORRECTIVE_ACTION = "verify_corrective_action"
+    # Returns and exchanges: apply for the customer; decide eligibility (free, negotiated or refused), or
+    # allow a return on another lawful ground; record QC's inspection and re-inspection; record the receipt
+    # check and the warehouse entry; refund; ship the exchange; record the customer's feedback; cancel.
+    APPLY_RETURN = "apply_return"
+    DECIDE_RETURN_ELIGIBILITY = "decide_return_eligibility"
+    ALLOW_RETURN_ON_LAWFUL_GROUND = "allow_return_on_lawful_ground"
+    RECORD_RETURN_INSPECTION = "record_return_inspection"
+    RECORD_RETURN_RECEIPT = "record_return_receipt"
+    REFUND_RETURN = "refund_return"
+    SHIP_RETURN_EXCHANGE = "ship_return_exchange"
+    RECORD_RETURN_FEEDBACK = "record_return_feedback"
+    CANCEL_RETURN = "cancel_return"
+    # Installed equipment: register units (one or an import), record a periodic inspection visit.
+    REGISTER_UNIT = "register_unit"
+    RECORD_UNIT_INSPECTION = "record_unit_inspection"
+    # Repairs of equipment-fault cases: open one; decide the warranty; issue a quote outside warranty;
+    # record the customer's answer to it; dispatch an engineer; record a visit's arrival, work and
+    # signed service record.
+    OPEN_REPAIR = "open_repair"
+    DECIDE_WARRANTY = "decide_warranty"
+    ISSUE_REPAIR_QUOTE = "issue_repair_quote"
+    RECORD_QUOTE_ANSWER = "record_quote_answer"
+    DISPATCH_ENGINEER = "dispatch_engineer"
+    RECORD_REPAIR_VISIT = "record_repair_visit"
+    # Service commitments: register (or revise) a contract's service policy; pause the repair's service
+    # clocks (e.g. waiting for the customer's site access) and resume them.
+    REGISTER_SERVICE_POLICY = "register_service_policy"
+    PAUSE_SERVICE_CLOCKS = "pause_service_clocks"
+    # Follow-ups of closed cases: record a contact attempt, the customer's rating, the outcome; send the
+    # customer a single-use link to rate the service themselves.
+    RECORD_FOLLOW_UP = "record_follow_up"
+    ISSUE_FEEDBACK_LINK = "issue_feedback_link"
+    # The supervision's review of a service complaint: verify it, record accountability and the apology,
+    # close the review.
+    REVIEW_COMPLAINT = "review_complaint"
 
 
 class Allowance(Enum):
@@ -74,7 +110,7 @@ class Allowance(Enum):
 
 Subject = Command | ReadKind
 
-_AGENT, _ENGINEER, _QC, _MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN, _STAFF = (
+_AGENT, _ENGINEER, _QC, _MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN, _STAFF, _SUPERVISOR = (
     Role.SERVICE_AGENT,
     Role.ENGINEER,
     Role.QC_INSPECTOR,
@@ -83,9 +119,11 @@ _AGENT, _ENGINEER, _QC, _MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN, _STAFF = (
     Role.COMPLIANCE,
     Role.ADMIN,
     Role.STAFF,
+    Role.SUPERVISOR,
 )
-# Everyone of the after-sales department and its overseers: they read any case without a grant.
-_INSIDERS = (_AGENT, _ENGINEER, _QC, _MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN)
+# Everyone of the after-sales department and its overseers: they read any case without a grant. The
+# supervision oversees the department's conduct, so it reads as the department does.
+_INSIDERS = (_AGENT, _ENGINEER, _QC, _MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN, _SUPERVISOR)
 
 
 def _always(*roles: Role) -> dict[Role, Allowance]:
@@ -127,7 +165,7 @@ PERMISSIONS: dict[Subject, dict[Role, Allowance]] = {
     ReadKind.ACCESS_GRANTS: {**_always(_MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN), _STAFF: Allowance.OWN},
     ReadKind.CHECKPOINTS: _always(*_INSIDERS, _STAFF),
     # Proofs carry the raw events, personal data included: for those who read every case file anyway.
-    ReadKind.PROOFS: _always(_MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN),
+    ReadKind.PROOFS: _always(_MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN, _SUPERVISOR),
     # A contract fixes what every objection is measured against: registering one is a manager's decision.
     Command.REGISTER_CONTRACT: _always(_MANAGER, _ADMIN),
     # Shipments are the facts objections refer to; the agents who take the objections record them.
@@ -178,6 +216,67 @@ PERMISSIONS: dict[Subject, dict[Role, Allowance]] = {
     ReadKind.CORRECTIVE_ACTION: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
     # Counts per root cause name no case and no customer, but they are the department's KPIs: insiders.
     ReadKind.ROOT_CAUSE_PARETO: _always(*_INSIDERS),
+    # The agents who deal with the customer apply, record the feedback and cancel for them. Free and
+    # negotiated returns follow the rules (QC's confirmation; the goods unused and resalable), and so does a
+    # refusal: agents, QC inspectors and managers review them. Another lawful ground is a judgement that
+    # commits the company beyond its rules: a manager's. QC's inspection and re-inspection are QC's finding.
+    # There is no warehouse role: the receipt check and the warehouse entry are recorded from the
+    # warehouse's papers by the agents (as they record shipments) or by QC, who checks the goods anyway.
+    # A refund pays money: a manager, as for a proposal that pays; the exchange ships goods: agents.
+    Command.APPLY_RETURN: _always(_AGENT, _MANAGER, _ADMIN),
+    Command.DECIDE_RETURN_ELIGIBILITY: _always(_AGENT, _QC, _MANAGER, _ADMIN),
+    Command.ALLOW_RETURN_ON_LAWFUL_GROUND: _always(_MANAGER, _ADMIN),
+    Command.RECORD_RETURN_INSPECTION: _always(_QC, _ADMIN),
+    Command.RECORD_RETURN_RECEIPT: _always(_AGENT, _QC, _MANAGER, _ADMIN),
+    Command.REFUND_RETURN: _always(_MANAGER, _ADMIN),
+    Command.SHIP_RETURN_EXCHANGE: _always(_AGENT, _MANAGER, _ADMIN),
+    Command.RECORD_RETURN_FEEDBACK: _always(_AGENT, _MANAGER, _ADMIN),
+    Command.CANCEL_RETURN: _always(_AGENT, _MANAGER, _ADMIN),
+    # A return is part of its case's file: read, and listed per case, as the case is.
+    ReadKind.RETURN: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
+    # Installed units come with the contracts the agents already record shipments of; the engineers who
+    # do the periodic inspections record them. A unit is no case file: insiders read it, no grant reaches it.
+    Command.REGISTER_UNIT: _always(_AGENT, _MANAGER, _ADMIN),
+    Command.RECORD_UNIT_INSPECTION: _always(_ENGINEER, _MANAGER, _ADMIN),
+    ReadKind.INSTALLED_UNIT: _always(*_INSIDERS),
+    # Whoever registers the repair request opens the repair. The engineer judges the warranty from the
+    # unit and the evidence, prices parts and travel outside it, and records the visits; the agents who
+    # deal with the customer record the answer to a quote and send the engineer.
+    Command.OPEN_REPAIR: _always(_AGENT, _ENGINEER, _MANAGER, _ADMIN),
+    Command.DECIDE_WARRANTY: _always(_ENGINEER, _MANAGER, _ADMIN),
+    Command.ISSUE_REPAIR_QUOTE: _always(_ENGINEER, _MANAGER, _ADMIN),
+    Command.RECORD_QUOTE_ANSWER: _always(_AGENT, _MANAGER, _ADMIN),
+    Command.DISPATCH_ENGINEER: _always(_AGENT, _MANAGER, _ADMIN),
+    Command.RECORD_REPAIR_VISIT: _always(_ENGINEER, _MANAGER, _ADMIN),
+    # The repair is part of the case file: read as the case is.
+    ReadKind.REPAIR: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
+    # A service policy is a contract's terms: registered by a manager, as a contract is, read by insiders.
+    # The clocks wait on the customer's word (no site access): whoever deals with the customer or is on
+    # site records the pause and the resumption. The clocks are the case's: read as the case is. The
+    # alerts are the escalations to the manager, across cases: managers and those who oversee them.
+    Command.REGISTER_SERVICE_POLICY: _always(_MANAGER, _ADMIN),
+    Command.PAUSE_SERVICE_CLOCKS: _always(_AGENT, _ENGINEER, _MANAGER, _ADMIN),
+    ReadKind.SERVICE_POLICY: _always(*_INSIDERS),
+    ReadKind.SERVICE_CLOCKS: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
+    ReadKind.SERVICE_CLOCK_ALERTS: _always(_MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN, _SUPERVISOR),
+    # Lists of units and of returns, and a customer's user file, show what nobody granted (the cases of
+    # every customer, or every case of one): the department and its overseers; staff never list.
+    ReadKind.UNIT_LIST: _always(*_INSIDERS),
+    ReadKind.RETURN_LIST: _always(*_INSIDERS),
+    ReadKind.USER_FILE: _always(*_INSIDERS),
+    # The agents who deal with the customer follow up the closed cases, as a manager may; a customer who
+    # rates through a link needs no role (the link is the permission). The follow-up is part of the case
+    # file: read as the case is. The list of those due names cases nobody granted: insiders only.
+    Command.RECORD_FOLLOW_UP: _always(_AGENT, _MANAGER, _ADMIN),
+    Command.ISSUE_FEEDBACK_LINK: _always(_AGENT, _MANAGER, _ADMIN),
+    ReadKind.FOLLOW_UP: {**_always(*_INSIDERS), _STAFF: Allowance.GRANT},
+    ReadKind.FOLLOW_UPS_DUE: _always(*_INSIDERS),
+    # A complaint about staff is verified by the supervision, not by the department complained about:
+    # neither agents nor managers review one. Its findings name staff members and measures: no grant
+    # reaches it; the supervision, the department's manager, auditors and compliance read it and the report.
+    Command.REVIEW_COMPLAINT: _always(_SUPERVISOR, _ADMIN),
+    ReadKind.COMPLAINT_REVIEW: _always(_SUPERVISOR, _MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN),
+    ReadKind.COMPLAINT_REPORT: _always(_SUPERVISOR, _MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN),
 }
 
 # The widest reach first: a user with several roles acts in the one that reaches furthest.
@@ -218,3 +317,10 @@ def proposal_command(kind: ResolutionKind, amount: Money | None) -> Command:
     """The permission a resolution proposal needs: one that pays money needs a manager."""
     pays = amount is not None or kind in KINDS_NEEDING_AMOUNT
     return Command.PROPOSE_PAYMENT if pays else Command.PROPOSE_RESOLUTION
+
+
+def eligibility_command(eligibility: Eligibility) -> Command:
+    """The permission a return's eligibility decision needs: another lawful ground needs a manager."""
+    if eligibility is Eligibility.LAWFUL_GROUND:
+        return Command.ALLOW_RETURN_ON_LAWFUL_GROUND
+    return Command.DECIDE_RETURN_ELIGIBILITY

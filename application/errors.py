@@ -60,3 +60,35 @@ class SettlementNotProposed(ApplicationError):
 
 class CorrectiveActionNotFound(ApplicationError):
     pass
+
+
+class UnitNotFound(ApplicationError):
+    """No installed unit with this id or serial number."""
+
+
+class ServicePolicyNotFound(ApplicationError):
+    """No service policy is registered for this contract number (the default commitments apply)."""
+
+
+class RepairNotOpened(ApplicationError):
+    """The equipment-fault case has no repair yet: none was opened."""
+
+
+class ReturnNotFound(ApplicationError):
+    pass
+
+
+class FollowUpNotStarted(ApplicationError):
+    """The closed case has no follow-up stream yet: nothing was recorded."""
+
+
+class ComplaintNotReviewed(ApplicationError):
+    """The service complaint has no review yet: it was not verified."""
+
+
+class FeedbackLinkNotFound(ApplicationError):
+    """No feedback link has this token."""
+
+
+class FeedbackLinkSpent(ApplicationError):
+    """The feedback link was used already, or it expired."""

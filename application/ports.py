@@ -78,6 +78,15 @@ class CaseInspections(Protocol):
         ...
 
 
+class CaseReturns(Protocol):
+    def of_case(self, case_id: UUID) -> list[UUID]:
+        """Ids of the case's returns, in the order they were applied for.
+
+        A read model's answer, so it may lag a moment behind the event store.
+        """
+        ...
+
+
 @dataclass(frozen=True)
 class StoredBlob:
     sha256: str  # lower-case hex: the blob's name

@@ -9,22 +9,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
-
-from eventsourcing.persistence import IntegrityError
 
 from application.authorization import Command, authorise
 from application.errors import (
     AlreadyRecorded,
     ApplicationError,
     ContractNotFound,
-    IdempotencyKeyReused,
     ShipmentNotFound,
     VersionConflict,
 )
+from application.imports import ImportResult, RowRejection, import_all
 from application.ledger import Caller, CaseLedger, CommandResult
-from application.ports import IdempotencyRecord
 from domain.actor import Actor
 from domain.deadlines import StepLimits
 from domain.errors import DomainError, InvalidValue
@@ -88,37 +85,12 @@ class ShipmentEntry:
 
 
 @dataclass(frozen=True)
-class RowRejection:
-    """Why one row of an import was refused: its 1-based number among the rows, the field, the rule."""
-
-    row: int
-    field: str
-    message: str
-
-
-@dataclass(frozen=True)
 class ImportRow:
     """One row of an import: the entry, or what made it unreadable (then `entry` is None)."""
 
     row: int
     entry: ShipmentEntry | None
     problems: tuple[RowRejection, ...] = ()
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    ids: tuple[UUID, ...]
-
-    def as_response(self) -> dict[str, Any]:
-        return {"imported": len(self.ids), "ids": [str(i) for i in self.ids]}
-
-
-class ImportRejected(ApplicationError):
-    """At least one row was refused, so nothing was imported."""
-
-    def __init__(self, rejected: Sequence[RowRejection], rows: int) -> None:
-        super().__init__(f"{len({r.row for r in rejected})} of {rows} rows refused; nothing was imported")
-        self.rejected = list(rejected)
 
 
 class Shipments:
@@ -190,26 +162,17 @@ class Shipments:
     def import_shipments(self, caller: Caller, rows: Sequence[ImportRow]) -> ImportResult:
         """Record every row's shipment in one transaction, or none: `ImportRejected` lists every refusal."""
         actor = authorise(Command.RECORD_SHIPMENT, caller.user_id, caller.roles)
-        if replayed := self._replayed_import(caller):
-            return replayed
-        shipments, rejected = self._validated(rows, actor, self.ledger.clock.now())
-        if rejected:
-            raise ImportRejected(rejected, len(rows))
-        result = ImportResult(tuple(shipment.id for shipment in shipments))
-        record = None
-        if caller.idempotency is not None:
-            request = caller.idempotency
-            record = IdempotencyRecord(request.key, request.request_hash, result.as_response())
-        try:
-            self.ledger.save(*shipments, idempotency=record)
-        except IntegrityError:
-            if replayed := self._replayed_import(caller):
-                return replayed
-            raise VersionConflict(
-                "a shipment of this import was recorded at the same time; nothing was imported, retry",
-                field="reference",
-            ) from None
-        return result
+        raced = VersionConflict(
+            "a shipment of this import was recorded at the same time; nothing was imported, retry",
+            field="reference",
+        )
+        return import_all(
+            self.ledger,
+            caller,
+            len(rows),
+            lambda: self._validated(rows, actor, self.ledger.clock.now()),
+            raced,
+        )
 
     def _validated(
         self, rows: Sequence[ImportRow], actor: Actor, now: datetime
@@ -243,17 +206,6 @@ class Shipments:
             return self.contract(entry.contract_id)
         except ContractNotFound:
             raise ContractNotFound(f"no contract with id {entry.contract_id}", field="contract_id") from None
-
-    def _replayed_import(self, caller: Caller) -> ImportResult | None:
-        request = caller.idempotency
-        recorded = self.ledger.idempotency_records.find(request.key) if request else None
-        if request is None or recorded is None:
-            return None
-        if recorded.request_hash != request.request_hash:
-            raise IdempotencyKeyReused(
-                "this Idempotency-Key was used with a different request", field="Idempotency-Key"
-            )
-        return ImportResult(tuple(UUID(i) for i in recorded.response["ids"]))
 
 
 def _require_new(ledger: CaseLedger, aggregate_id: UUID, what: str, field: str) -> None:

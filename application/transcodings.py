@@ -1,7 +1,7 @@
 """How domain values are written into stored events, and read back, by the JSON transcoder."""
 
 from dataclasses import fields
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
 from enum import Enum
 from typing import Any
 
@@ -11,9 +11,11 @@ from domain.access import ReadKind, Refusal
 from domain.actor import Actor, Role
 from domain.capa import ActionKind
 from domain.case import CaseType, Channel, Contact, Customer, Outcome, ResolutionKind, Severity
+from domain.commitments import Commitment, CommitmentPolicy, OfficeCalendar
 from domain.deadlines import StepLimits
 from domain.equipment import Exclusion, WarrantyTerms
 from domain.evidence import EvidenceKind
+from domain.followup import ContactChannel, FollowUpReason
 from domain.inspection import Agreement, LabKind, Party, Sampling, Witness
 from domain.liability import Liability, LiabilityShare, RootCause
 from domain.liability import Party as LiabilityParty
@@ -31,7 +33,7 @@ from domain.pricing import (
     UnitPrice,
 )
 from domain.repair import PartUsed, Quote, QuoteLine, ServiceRecordSignature, VisitResult
-from domain.returns import (
+from domain.return_values import (
     Eligibility,
     EligibilityDecision,
     FreightPayer,
@@ -44,6 +46,7 @@ from domain.returns import (
 from domain.settlement import ExecutionKind, NextStep, Offer, SettlementKind, SignedAgreement
 from domain.shipment import CertifiedValue, QualityCertificate, TransitLossAllowance, TransportMode
 from domain.specification import ObjectionWindows, ParameterSpec, QualitySpecification, ToleranceBand
+from domain.supervision import ApologyChannel, VerificationOutcome
 
 
 class EnumAsValue(Transcoding):
@@ -170,7 +173,7 @@ EQUIPMENT_VALUE_OBJECTS: tuple[type, ...] = (
     ServiceRecordSignature,
 )
 
-# Returns and exchanges (domain/returns.py): the eligibility decision and the receipt's differences.
+# Returns and exchanges (domain/return_values.py): the eligibility decision and the receipt's differences.
 RETURN_ENUMS: tuple[type[Enum], ...] = (ReturnReason, Eligibility, FreightPayer, QcResult)
 RETURN_VALUE_OBJECTS: tuple[type, ...] = (
     QcConfirmation,
@@ -178,6 +181,32 @@ RETURN_VALUE_OBJECTS: tuple[type, ...] = (
     EligibilityDecision,
     ReceiptDifferences,
 )
+
+
+# Follow-ups of closed cases and the supervision's complaint reviews.
+FOLLOW_UP_ENUMS: tuple[type[Enum], ...] = (
+    FollowUpReason,
+    ContactChannel,
+    VerificationOutcome,
+    ApologyChannel,
+)
+
+
+class DateAsIso(Transcoding):
+    """A calendar day (a holiday, a worked weekend day of a service policy's office calendar)."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+# Service commitments (domain/commitments.py): a contract's policy, its commitments and office calendar.
+COMMITMENT_VALUE_OBJECTS: tuple[type, ...] = (Commitment, OfficeCalendar, CommitmentPolicy)
 
 
 def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
@@ -214,5 +243,10 @@ def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
         transcoder.register(DataclassWithTuples(cls))
     for enum_type in RETURN_ENUMS:
         transcoder.register(EnumAsValue(enum_type))
+    for enum_type in FOLLOW_UP_ENUMS:
+        transcoder.register(EnumAsValue(enum_type))
     for cls in RETURN_VALUE_OBJECTS:
+        transcoder.register(DataclassWithTuples(cls))
+    transcoder.register(DateAsIso())
+    for cls in COMMITMENT_VALUE_OBJECTS:
         transcoder.register(DataclassWithTuples(cls))

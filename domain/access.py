@@ -48,11 +48,37 @@ class ReadKind(Enum):
     DEADLINES = "deadlines"
     # A corrective or preventive action raised from a case (its root cause, owner, what was done): case file.
     CORRECTIVE_ACTION = "corrective_action"
+    # A return or exchange of goods applied for from a case (its steps, the refund or exchange): case file.
+    RETURN = "return"
     # Root causes counted over cases by product and period: figures, no case named.
     ROOT_CAUSE_PARETO = "root_cause_pareto"
     # A contract's terms and a shipment's papers: no case file, so a read of them names no case.
     CONTRACT = "contract"
     SHIPMENT = "shipment"
+    # An installed unit (its warranty terms, inspection schedule, repairs): no case file, names no case.
+    INSTALLED_UNIT = "installed_unit"
+    # The repair of an equipment-fault case (warranty decision, quotes, visits): the case file.
+    REPAIR = "repair"
+    # A contract's service policy (the commitments it promises): no case file, names no case.
+    SERVICE_POLICY = "service_policy"
+    # The service clocks of an equipment-fault case (respond, on site, fix, signed record): the case file.
+    SERVICE_CLOCKS = "service_clocks"
+    # The at-risk and breached clocks escalated to the manager, across cases.
+    SERVICE_CLOCK_ALERTS = "service_clock_alerts"
+    # A list of installed units (serial, model, customer, site, region, the inspection due): no case named.
+    UNIT_LIST = "unit_list"
+    # A list of returns (case, customer, product, reason, eligibility, status): names cases nobody granted.
+    RETURN_LIST = "return_list"
+    # A customer's user file (用户使用档案卡): their units, shipments, cases, visits, returns, follow-ups.
+    USER_FILE = "user_file"
+    # A closed case's follow-up (contacts, outcome, the customer's rating): the case file.
+    FOLLOW_UP = "follow_up"
+    # The closed cases whose follow-up is not done yet (case, customer id, product, why, when due).
+    FOLLOW_UPS_DUE = "follow_ups_due"
+    # The supervision's review of a service complaint (findings, who is held accountable, the apology).
+    COMPLAINT_REVIEW = "complaint_review"
+    # Every service complaint with its review's outcome or its age: the supervision's report.
+    COMPLAINT_REPORT = "complaint_report"
     ACCESS_LOG = "access_log"
     ACCESS_GRANTS = "access_grants"
     # The tamper evidence: signed checkpoints (no case data), and proofs (which carry raw events).

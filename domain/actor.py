@@ -12,6 +12,8 @@ class Role(Enum):
     ADMIN = "admin"
     # Someone outside the after-sales department; reads a case only under an approved access grant.
     STAFF = "staff"
+    # The supervision function: verifies complaints about staff, records accountability and the apology.
+    SUPERVISOR = "supervisor"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -108,6 +109,7 @@ class InstalledUnit(Aggregate):
         inspection_interval_months: int | None,
         by: Actor,
         now: datetime,
+        service_contract: str | None = None,
     ) -> "InstalledUnit":
         for text, field in (
             (customer_id, "customer_id"),
@@ -125,6 +127,8 @@ class InstalledUnit(Aggregate):
             raise InvalidValue(
                 "inspections recur every whole number of months above zero", "inspection_interval_months"
             )
+        if service_contract is not None:
+            require_text(service_contract, "service_contract", "name the service contract, or leave it out")
         return cls(
             customer_id=customer_id,
             model=model,
@@ -134,9 +138,31 @@ class InstalledUnit(Aggregate):
             accepted_at=accepted_at,
             warranty=list(warranty),
             inspection_interval_months=inspection_interval_months,
+            service_contract=service_contract.strip() if service_contract else None,
             actor=by,
             occurred_at=now,
         )
+
+    class Registered(Aggregate.Created):
+        """Version 2 added `service_contract` (the contract number whose service policy applies): a unit
+        registered before names none, so the default commitments apply to it."""
+
+        class_version = 2
+        customer_id: str
+        model: str
+        serial_number: str
+        site: str
+        region: str
+        accepted_at: datetime
+        warranty: list[WarrantyTerms]
+        inspection_interval_months: int | None
+        service_contract: str | None
+        actor: Actor
+        occurred_at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["service_contract"] = None
 
     @event("Registered")
     def __init__(
@@ -149,6 +175,7 @@ class InstalledUnit(Aggregate):
         accepted_at: datetime,
         warranty: list[WarrantyTerms],
         inspection_interval_months: int | None,
+        service_contract: str | None,
         actor: Actor,
         occurred_at: datetime,
     ) -> None:
@@ -161,8 +188,47 @@ class InstalledUnit(Aggregate):
         # The event holds a list (JSON has no tuples, so a stored tuple would come back as one).
         self.warranty = tuple(warranty)
         self.inspection_interval_months = inspection_interval_months
+        self.service_contract = service_contract
         self.registered_by = actor
         self.registered_at = occurred_at
+        self.inspections_done: list[datetime] = []
+        # The repairs of the unit in the order they were opened: (repair id, fault code, covered by the
+        # contract's terms when reported). The repeat-failure policy reads them.
+        self.repairs: list[tuple[UUID, str, bool]] = []
+
+    def record_inspection(self, visited_at: datetime, findings: str, by: Actor, now: datetime) -> None:
+        """A periodic inspection visit was done at `visited_at` (it counts in `inspection_due_dates`)."""
+        require_aware(visited_at, "visited_at")
+        if visited_at > now + CLOCK_SKEW_ALLOWANCE:
+            raise InvalidValue("visited_at lies in the future", "visited_at")
+        if visited_at < self.accepted_at:
+            raise InvalidValue("a unit is inspected after its acceptance", "visited_at")
+        require_text(findings, "findings", "say what the inspection found")
+        self._inspection_visited(visited_at=visited_at, findings=findings, actor=by, occurred_at=now)
+
+    def record_repair(
+        self, repair_id: UUID, fault_code: str, covered: bool, by: Actor, now: datetime
+    ) -> None:
+        """A repair of the unit was opened (one equipment-fault case); `covered`: the contract's warranty
+        of the component class ran when the fault was reported."""
+        if any(known == repair_id for known, _, _ in self.repairs):
+            raise InvalidValue(f"repair {repair_id} of the unit is recorded already", "repair_id")
+        require_text(fault_code, "fault_code", "give the fault code")
+        self._repair_opened(
+            repair_id=repair_id, fault_code=fault_code, covered=covered, actor=by, occurred_at=now
+        )
+
+    @event("InspectionVisited")
+    def _inspection_visited(
+        self, visited_at: datetime, findings: str, actor: Actor, occurred_at: datetime
+    ) -> None:
+        self.inspections_done.append(visited_at)
+
+    @event("RepairOpened")
+    def _repair_opened(
+        self, repair_id: UUID, fault_code: str, covered: bool, actor: Actor, occurred_at: datetime
+    ) -> None:
+        self.repairs.append((repair_id, fault_code, covered))
 
     def terms_for(self, component_class: str) -> WarrantyTerms | None:
         """The contract's warranty of `component_class`; None when the contract gives it none."""

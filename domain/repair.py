@@ -151,7 +151,7 @@ class IssuedQuote:
 
 @dataclass(frozen=True)
 class Visit:
-    """One field visit. `dispatched_at` is when the dispatch was recorded; the rest are business times."""
+    """One field visit; every time is a business time (`dispatched_at`: when the engineer was sent)."""
 
     number: int
     engineer: str  # a user id
@@ -165,6 +165,15 @@ class Visit:
     parts_used: tuple[PartUsed, ...] = ()
     result: VisitResult | None = None
     signature: ServiceRecordSignature | None = None
+
+
+@dataclass(frozen=True)
+class SitePause:
+    """The service clocks paused (e.g. waiting for the customer's site access) until `resumed_at`."""
+
+    paused_at: datetime
+    reason: str
+    resumed_at: datetime | None = None
 
 
 class Repair(Aggregate):
@@ -222,6 +231,7 @@ class Repair(Aggregate):
         self.decision: WarrantyDecision | None = None
         self.quotes: dict[int, IssuedQuote] = {}
         self.visits: dict[int, Visit] = {}
+        self.clock_pauses: list[SitePause] = []
 
     # -- the warranty decision and the quote ------------------------------------------------------
 
@@ -290,11 +300,16 @@ class Repair(Aggregate):
 
     # -- field visits -----------------------------------------------------------------------------
 
-    def dispatch(self, engineer: str, planned_at: datetime, by: Actor, now: datetime) -> int:
-        """Send an engineer; returns the visit's number. Needs the warranty decision and, outside warranty,
-        the accepted quote; a further visit only after the previous one recorded a result other than fixed."""
+    def dispatch(
+        self, engineer: str, planned_at: datetime, by: Actor, now: datetime, at: datetime | None = None
+    ) -> int:
+        """Send an engineer (at `at`, if the dispatch is recorded later than it happened); returns the
+        visit's number. Needs the warranty decision and, outside warranty, the accepted quote; a further
+        visit only after the previous one recorded a result other than fixed."""
         require_text(engineer, "engineer", "name the engineer, a user id")
         require_aware(planned_at, "planned_at")
+        dispatched_at = now if at is None else at
+        _require_past(dispatched_at, "dispatched_at", now)
         if self.decision is None:
             raise RepairRuleViolation("no dispatch before the warranty decision", "visit")
         if not self.decision.in_warranty and not self.is_quote_accepted:
@@ -305,7 +320,9 @@ class Repair(Aggregate):
         if self.is_fixed:
             raise RepairRuleViolation("the fault is fixed", "visit")
         number = len(self.visits) + 1
-        self._dispatched(number=number, engineer=engineer, planned_at=planned_at, actor=by, occurred_at=now)
+        self._dispatched(
+            number=number, engineer=engineer, planned_at=planned_at, actor=by, occurred_at=dispatched_at
+        )
         return number
 
     def arrive(self, number: int, at: datetime, where: str, by: Actor, now: datetime) -> None:
@@ -367,6 +384,33 @@ class Repair(Aggregate):
         if signature.signed_at < visit.finished_at:
             raise RepairRuleViolation("the record is signed after the work finished", "signed_at")
         self._service_record_signed(number=number, signature=signature, actor=by, occurred_at=now)
+
+    # -- pauses of the service clocks ---------------------------------------------------------------
+
+    def pause_clocks(self, reason: str, at: datetime, by: Actor, now: datetime) -> None:
+        """The running service clocks wait from `at` (e.g. for the customer's site access), until resumed."""
+        require_text(reason, "reason", "say why the clocks wait, e.g. waiting for the customer's site access")
+        self._require_pause_moment(at, "paused_at", now)
+        if self.clock_pauses and self.clock_pauses[-1].resumed_at is None:
+            raise RepairRuleViolation("the clocks are paused already", "paused_at")
+        if self.signed_at is not None:
+            raise RepairRuleViolation("the service record is signed: no clock runs", "paused_at")
+        self._clocks_paused(reason=reason, paused_at=at, actor=by, occurred_at=now)
+
+    def resume_clocks(self, at: datetime, by: Actor, now: datetime) -> None:
+        if not self.clock_pauses or self.clock_pauses[-1].resumed_at is not None:
+            raise RepairRuleViolation("the clocks are not paused", "resumed_at")
+        self._require_pause_moment(at, "resumed_at", now)
+        self._clocks_resumed(resumed_at=at, actor=by, occurred_at=now)
+
+    def _require_pause_moment(self, at: datetime, field: str, now: datetime) -> None:
+        _require_past(at, field, now)
+        latest = self.reported_at
+        if self.clock_pauses:
+            last = self.clock_pauses[-1]
+            latest = last.resumed_at or last.paused_at
+        if at < latest:
+            raise InvalidValue(f"{field} comes before {latest.isoformat()}", field)
 
     # -- events: they record, they never refuse ---------------------------------------------------
 
@@ -438,6 +482,14 @@ class Repair(Aggregate):
         self, number: int, signature: ServiceRecordSignature, actor: Actor, occurred_at: datetime
     ) -> None:
         self.visits[number] = replace(self.visits[number], signature=signature)
+
+    @event("ClocksPaused")
+    def _clocks_paused(self, reason: str, paused_at: datetime, actor: Actor, occurred_at: datetime) -> None:
+        self.clock_pauses.append(SitePause(paused_at, reason))
+
+    @event("ClocksResumed")
+    def _clocks_resumed(self, resumed_at: datetime, actor: Actor, occurred_at: datetime) -> None:
+        self.clock_pauses[-1] = replace(self.clock_pauses[-1], resumed_at=resumed_at)
 
     # -- what the repair holds (and what the service clocks read) ---------------------------------
 

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         ge=0,
         description="a settlement moving more than this (in its contract's currency) needs a manager",
     )
+    repeat_failures: int = Field(
+        default=2,
+        ge=1,
+        description="a unit that failed this often with the same fault within warranty is proposed a "
+        "replacement",
+    )
 
     @property
     def signing_key_path(self) -> Path:

@@ -4,34 +4,15 @@ Writes are idempotent: the raising inserts once by id, every later event updates
 older version.
 """
 
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from psycopg import Connection
-
 from domain.capa import ActionStatus, CorrectiveAction
+from projections.rows import RowProjection, Write, WriteOf, newer_update
 
 NAME = "corrective_actions"
 
-ActionWrite = tuple[str, tuple[Any, ...]]
 
-
-class CorrectiveActionProjection:
-    name = NAME
-
-    def apply(self, conn: Connection[Any], events: Sequence[tuple[int, Any]]) -> None:
-        """Apply (notification id, domain event) pairs inside the caller's transaction."""
-        with conn.cursor() as cur:
-            for _, event in events:
-                write = _WRITES.get(type(event))
-                if write is not None:
-                    cur.execute(*write(event))
-
-    def clear(self, conn: Connection[Any]) -> None:
-        conn.execute("TRUNCATE corrective_actions")
-
-
-def _raised(e: Any) -> ActionWrite:
+def _raised(e: Any) -> Write:
     return (
         "INSERT INTO corrective_actions (id, case_id, root_cause, kind, status, owner, due, raised_at,"
         " version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
@@ -49,17 +30,7 @@ def _raised(e: Any) -> ActionWrite:
     )
 
 
-def _update(assignments: str, values: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any], ActionWrite]:
-    """An UPDATE of one action's row that only a newer event applies; `assignments` take `values`."""
-    statement = _UPDATE.replace("{assignments}", assignments)
-
-    def write(e: Any) -> ActionWrite:
-        return statement, (*values(e), e.originator_version, e.originator_id, e.originator_version)
-
-    return write
-
-
-_UPDATE = "UPDATE corrective_actions SET {assignments}, version = %s WHERE id = %s AND version < %s"
+_update = newer_update("corrective_actions")
 
 
 def _verified_status(e: Any) -> str:
@@ -67,7 +38,7 @@ def _verified_status(e: Any) -> str:
     return (ActionStatus.EFFECTIVE if e.effective else ActionStatus.OPEN).value
 
 
-_WRITES: dict[type, Callable[[Any], ActionWrite]] = {
+_WRITES: dict[type, WriteOf] = {
     CorrectiveAction.ActionRaised: _raised,
     CorrectiveAction.ActionReassigned: _update("owner = %s", lambda e: (e.owner,)),
     CorrectiveAction.ActionDueDateChanged: _update("due = %s", lambda e: (e.due,)),
@@ -82,3 +53,8 @@ _WRITES: dict[type, Callable[[Any], ActionWrite]] = {
         "status = %s, cancelled_at = %s", lambda e: (ActionStatus.CANCELLED.value, e.occurred_at)
     ),
 }
+
+
+class CorrectiveActionProjection(RowProjection):
+    def __init__(self) -> None:
+        super().__init__(NAME, ("corrective_actions",), _WRITES)

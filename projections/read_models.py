@@ -12,9 +12,14 @@ from psycopg import Connection
 from projections.access import AccessProjection
 from projections.capa import CorrectiveActionProjection
 from projections.cases import CaseProjection
+from projections.equipment import EquipmentProjection
 from projections.evidence import EvidenceProjection
+from projections.followups import FollowUpProjection
 from projections.objections import ObjectionProjection
+from projections.returns import ReturnProjection
+from projections.service_clocks import ServiceClockProjection
 from projections.shipments import ShipmentProjection
+from projections.supervision import ComplaintReviewProjection
 
 NAME = "read_models"
 
@@ -33,6 +38,11 @@ class ReadModels:
             CorrectiveActionProjection(),
             # After cases and shipments: it copies from their rows.
             ObjectionProjection(),
+            FollowUpProjection(),
+            ComplaintReviewProjection(),
+            EquipmentProjection(),
+            ReturnProjection(),
+            ServiceClockProjection(),
         )
 
     def apply(self, conn: Connection[Any], events: Sequence[tuple[int, Any]]) -> None:

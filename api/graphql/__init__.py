@@ -23,11 +23,15 @@ from api.graphql.access import AccessQueries
 from api.graphql.capa import CapaQueries
 from api.graphql.cases import CaseQueries
 from api.graphql.context import QueryRefused, ReadContext
+from api.graphql.equipment import EquipmentQueries
 from api.graphql.history import HistoryQueries
 from api.graphql.inspections import InspectionQueries
 from api.graphql.integrity import IntegrityQueries
 from api.graphql.objections import ObjectionQueries
+from api.graphql.returns import ReturnQueries
 from api.graphql.shipments import ShipmentQueries
+from api.graphql.supervision import SupervisionQueries
+from api.graphql.user_file import UserFileQueries
 from application.errors import NotAllowed
 
 _bearer = HTTPBearer(auto_error=False)
@@ -43,6 +47,10 @@ Query = merge_types(
         CapaQueries,
         ObjectionQueries,
         InspectionQueries,
+        SupervisionQueries,
+        EquipmentQueries,
+        ReturnQueries,
+        UserFileQueries,
     ),
 )
 

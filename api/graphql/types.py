@@ -14,6 +14,7 @@ from strawberry.utils.str_converters import to_camel_case
 from api.graphql.context import ReadContext, aware, graphql_enum
 from api.graphql.deadlines import StepDeadlineView, read_deadlines
 from api.graphql.integrity import EventInclusion
+from api.graphql.service_clocks import ServiceClockView, read_service_clocks
 from application import history
 from domain import case as domain
 from domain import evidence
@@ -220,6 +221,14 @@ class Case:
     )
     async def deadlines(self, info: Info[ReadContext, None]) -> list[StepDeadlineView]:
         return await run_in_threadpool(read_deadlines, info.context, UUID(str(self.id)))
+
+    @strawberry.field(
+        description="Its service clocks as an equipment fault (respond, on site, fix, signed record): due, "
+        "met or breached and by how much, at risk, pauses with reasons (recorded as a read of the case); "
+        "empty for other cases"
+    )
+    async def service_clocks(self, info: Info[ReadContext, None]) -> list[ServiceClockView]:
+        return await run_in_threadpool(read_service_clocks, info.context, UUID(str(self.id)))
 
     @strawberry.field(description="The case's evidence, current and superseded, in the order attached")
     async def attachments(self, info: Info[ReadContext, None]) -> list[Attachment]:

@@ -7,17 +7,18 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Path, Request, Response
-from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+from pydantic import AwareDatetime, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentCaller, CurrentUser
-from api.problems import Problem, problem
+from api.imports import Imported, ImportRefused, refused_import, unreadable_body
+from api.problems import Problem
 from api.routes.cases import ShortText, Strict
 from api.routes.contracts import READ_ERRORS, WRITE_ERRORS, Created, open_read, respond, shipments
 from api.shipment_csv import REQUIRED, UnreadableCsv, read_shipments_csv
 from application.access import ReadKind
-from application.shipments import CertifiedEntry, ImportRejected, ImportRow, RowRejection, ShipmentEntry
+from application.imports import ImportRejected, RowRejection
+from application.shipments import CertifiedEntry, ImportRow, ShipmentEntry
 from domain.shipment import Shipment, TransportMode
 
 router = APIRouter(prefix="/api/v1/shipments", tags=["contracts and shipments"])
@@ -69,22 +70,6 @@ class ShipmentPublic(ShipmentCreate):
 
 class Arrival(Strict):
     arrived_at: AwareDatetime = Field(description="When the goods arrived (time zone required)")
-
-
-class Imported(BaseModel):
-    imported: int = Field(description="How many shipments were recorded")
-    ids: list[UUID] = Field(description="Their UUIDs, in the order of the rows")
-
-
-class RejectedRow(BaseModel):
-    row: int = Field(description="1-based, counting data rows (a CSV's header is not a row)")
-    field: str = Field(description="The field, or for CSV the column, at fault; `row` for the whole row")
-    message: str
-
-
-class ImportRefused(Problem):
-    imported: int = Field(description="Always 0: nothing of a refused import is recorded")
-    rejected: list[RejectedRow]
 
 
 @router.post(
@@ -139,7 +124,7 @@ async def import_shipments(caller: CurrentCaller, request: Request, response: Re
     try:
         result = await run_in_threadpool(shipments(request).import_shipments, caller, rows)
     except ImportRejected as refused:
-        return _refused(request, refused, field_of)
+        return refused_import(request, refused, field_of)
     return result.as_response()
 
 
@@ -184,15 +169,15 @@ def _import_rows(content_type: str, body: bytes) -> tuple[list[ImportRow], Calla
         try:
             table = read_shipments_csv(body)
         except UnreadableCsv as unreadable:
-            raise _unreadable(str(unreadable), unreadable.field) from None
+            raise unreadable_body(str(unreadable), unreadable.field) from None
         return [_row(n, row.body, row.problems) for n, row in enumerate(table.rows, 1)], table.column_of
     if media_type == "application/json":
         try:
             items = json.loads(body)
         except ValueError as error:
-            raise _unreadable(f"the body is not JSON: {error}", "body") from None
+            raise unreadable_body(f"the body is not JSON: {error}", "body") from None
         if not isinstance(items, list) or not items:
-            raise _unreadable("the body is a JSON list of shipments, with at least one", "body")
+            raise unreadable_body("the body is a JSON list of shipments, with at least one", "body")
         return [_row(n, item, []) for n, item in enumerate(items, 1)], lambda place: place
     raise HTTPException(415, "send text/csv or application/json", headers={"X-Problem-Field": "Content-Type"})
 
@@ -229,24 +214,6 @@ def _entry(body: ShipmentCreate) -> ShipmentEntry:
         carrier=body.carrier,
         dispatched_at=body.dispatched_at,
         arrived_at=body.arrived_at,
-    )
-
-
-def _unreadable(message: str, field: str) -> HTTPException:
-    return HTTPException(422, message, headers={"X-Problem-Field": field})
-
-
-def _refused(request: Request, refused: ImportRejected, field_of: Callable[[str], str]) -> JSONResponse:
-    rejected = [{"row": r.row, "field": field_of(r.field), "message": r.message} for r in refused.rejected]
-    return problem(
-        422,
-        "import-refused",
-        "The import was refused; nothing was recorded",
-        str(refused),
-        field=rejected[0]["field"],
-        imported=0,
-        rejected=rejected,
-        request_id=getattr(request.state, "request_id", None),
     )
 
 

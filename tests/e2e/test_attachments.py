@@ -302,7 +302,12 @@ def test_roles_that_never_write_cannot_attach(client, services, tokens):
 
     refused = {role.value: upload(client, tokens[role.value], case_id).status_code for role in Role}
 
-    assert {r for r, status in refused.items() if status == 403} == {"auditor", "compliance", "staff"}
+    assert {r for r, status in refused.items() if status == 403} == {
+        "auditor",
+        "compliance",
+        "staff",
+        "supervisor",
+    }
     assert stored_blobs(services) == 1
 
 

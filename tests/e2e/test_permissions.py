@@ -30,7 +30,9 @@ from tests.e2e.test_access import settled
 from tests.e2e.test_capa import ACTIONS, action
 from tests.e2e.test_inspections import appointment, lab_result, sampling
 from tests.e2e.test_liability import proposal
+from tests.e2e.test_returns import CONFIRMED, FREE, IN_WAREHOUSE, RECEIVED_IN_FULL, application
 from tests.e2e.test_shipments import COAL_CONTRACT, shipment
+from tests.e2e.test_units import unit
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -56,6 +58,8 @@ class World:
     action_id: str = ""  # an open corrective action of the case, to reassign, reschedule and cancel
     completed_action: str = ""  # a corrective action the admin completed, to verify
     owned_actions: dict[str, str] = field(default_factory=dict)  # by token: an action its user owns
+    return_id: str = ""  # a return of the case's shipment: each step is authorised, then taken or refused
+    unit_id: str = ""  # a registered installed unit, to read and record an inspection visit of
 
 
 Send = Callable[[World, str], Any]
@@ -84,6 +88,10 @@ def rest(method: str, path: str, subject: Subject, body: Any = None, label: str 
             proposal=world.proposal,
             action_id=world.action_id,
             completed_action=world.completed_action,
+            return_id=world.return_id,
+            unit_id=world.unit_id,
+            quote=1,  # the repair routes' numbers: the module's case has no repair, so any will do
+            visit=1,
         )
         sent = body(world) if callable(body) else body  # a body that needs the world's ids, or a new key
         return world.client.request(method, url, json=sent, headers=auth(token))
@@ -95,7 +103,13 @@ def rest(method: str, path: str, subject: Subject, body: Any = None, label: str 
 
 def graphql(field: str, query: str, subject: Subject, label: str = "") -> Surface:
     def send(world: World, token: str) -> Any:
-        variables = {"id": world.case_id, "number": "AS-1999-000001", "inspection": world.inspection_id}
+        variables = {
+            "id": world.case_id,
+            "number": "AS-1999-000001",
+            "inspection": world.inspection_id,
+            "unit": world.unit_id,
+            "return": world.return_id,
+        }
         used = {k: v for k, v in variables.items() if f"${k}" in query}
         return world.client.post("/graphql", json={"query": query, "variables": used}, headers=auth(token))
 
@@ -142,6 +156,12 @@ INSPECTIONS = "/api/v1/inspections"
 INSPECTION = INSPECTIONS + "/{inspection_id}"
 ACTION = ACTIONS + "/{action_id}"
 PAYMENT = {"kind": "compensation", "amount": {"amount": "120.00", "currency": "CNY"}, "description": "x"}
+RETURN = "/api/v1/returns/{return_id}"
+
+
+def return_step(step: str, subject: Subject, body: Any, label: str = "") -> Surface:
+    return rest("POST", f"{RETURN}/{step}", subject, body, label or f"`POST /api/v1/returns/{{id}}/{step}`")
+
 
 SURFACES: list[Surface] = [
     rest("POST", "/api/v1/cases", Command.REGISTER, registration()),
@@ -379,9 +399,223 @@ SURFACES: list[Surface] = [
     ),
     rest("GET", f"{ACTIONS}/pareto", ReadKind.ROOT_CAUSE_PARETO),
     rest("GET", ACTION, ReadKind.CORRECTIVE_ACTION, label="`GET /api/v1/corrective-actions/{id}`"),
+    rest("POST", "/api/v1/units", Command.REGISTER_UNIT, lambda world: unit(f"SN-{uuid.uuid4().hex[:8]}")),
+    rest(
+        "POST",
+        "/api/v1/units/import",
+        Command.REGISTER_UNIT,
+        lambda world: [unit(f"SN-{uuid.uuid4().hex[:8]}")],
+        label="`POST /api/v1/units/import` (CSV or JSON, all rows or none)",
+    ),
+    rest(
+        "POST",
+        "/api/v1/units/{unit_id}/inspections",
+        Command.RECORD_UNIT_INSPECTION,
+        lambda world: {"visited_at": datetime.now(UTC).isoformat(), "findings": "Sensors calibrated"},
+        label="`POST /api/v1/units/{id}/inspections`",
+    ),
+    rest("GET", "/api/v1/units/{unit_id}", ReadKind.INSTALLED_UNIT, label="`GET /api/v1/units/{id}`"),
+    # The module's case is a quality objection: every repair command is authorised, then refused (409).
+    rest(
+        "POST",
+        f"{CASES}/repair",
+        Command.OPEN_REPAIR,
+        {"serial_number": "SN-PERM-0", "component_class": "electrical", "fault_code": "E-217"},
+    ),
+    rest(
+        "POST",
+        f"{CASES}/repair/warranty-decision",
+        Command.DECIDE_WARRANTY,
+        {"in_warranty": True, "reason": "Electrical, 18 months"},
+    ),
+    rest(
+        "POST",
+        f"{CASES}/repair/quotes",
+        Command.ISSUE_REPAIR_QUOTE,
+        {"travel": {"amount": "600.00", "currency": "CNY"}},
+    ),
+    rest("POST", f"{CASES}/repair/quotes/{{quote}}/accept", Command.RECORD_QUOTE_ANSWER, {}),
+    rest(
+        "POST", f"{CASES}/repair/quotes/{{quote}}/reject", Command.RECORD_QUOTE_ANSWER, {"reason": "Too dear"}
+    ),
+    rest(
+        "POST",
+        f"{CASES}/repair/visits",
+        Command.DISPATCH_ENGINEER,
+        {"engineer": "engineer-1", "planned_at": "2026-04-02T09:00:00+08:00"},
+    ),
+    rest(
+        "POST",
+        f"{CASES}/repair/visits/{{visit}}/arrival",
+        Command.RECORD_REPAIR_VISIT,
+        {"arrived_at": "2026-04-02T10:00:00+08:00", "where": "Shaft 3"},
+    ),
+    rest(
+        "POST",
+        f"{CASES}/repair/visits/{{visit}}/work",
+        Command.RECORD_REPAIR_VISIT,
+        {
+            "started_at": "2026-04-02T10:10:00+08:00",
+            "finished_at": "2026-04-02T11:00:00+08:00",
+            "work_done": "Power board replaced",
+            "result": "fixed",
+        },
+    ),
+    rest(
+        "POST",
+        f"{CASES}/repair/visits/{{visit}}/service-record",
+        Command.RECORD_REPAIR_VISIT,
+        lambda world: {
+            "signer_name": "Li Qiang",
+            "signed_at": "2026-04-02T11:30:00+08:00",
+            "document_attachment_id": world.attachment_id,
+        },
+    ),
+    rest("GET", f"{CASES}/repair", ReadKind.REPAIR),
 ]
-# Served to anyone, without a token: what a third party needs to check a proof.
-PUBLIC_ROUTES = {("GET", f"{INTEGRITY}/public-key")}
+# Returns and exchanges: the module's return is applied for by the admin and left to each role's step.
+SURFACES += [
+    rest("POST", "/api/v1/returns", Command.APPLY_RETURN, lambda world: application(world.case_id)),
+    return_step(
+        "eligibility",
+        Command.DECIDE_RETURN_ELIGIBILITY,
+        FREE,
+        "`POST /api/v1/returns/{id}/eligibility` free, negotiated or not eligible",
+    ),
+    return_step(
+        "eligibility",
+        Command.ALLOW_RETURN_ON_LAWFUL_GROUND,
+        {"eligibility": "lawful_ground", "lawful_ground": "Consumer law", "freight_paid_by": "supplier"},
+        "`POST /api/v1/returns/{id}/eligibility` on another lawful ground",
+    ),
+    return_step("qc-inspection", Command.RECORD_RETURN_INSPECTION, CONFIRMED),
+    return_step("receipt", Command.RECORD_RETURN_RECEIPT, RECEIVED_IN_FULL),
+    return_step("reinspection", Command.RECORD_RETURN_INSPECTION, CONFIRMED),
+    return_step("warehouse-entry", Command.RECORD_RETURN_RECEIPT, IN_WAREHOUSE),
+    return_step(
+        "refund",
+        Command.REFUND_RETURN,
+        {"amount": {"amount": "1.00", "currency": "CNY"}, "reference": "CN-1"},
+    ),
+    return_step("exchange-shipment", Command.SHIP_RETURN_EXCHANGE, {"shipment_reference": "SHP-2026-0815"}),
+    return_step("feedback", Command.RECORD_RETURN_FEEDBACK, {"satisfied": True}),
+    return_step("cancel", Command.CANCEL_RETURN, {"reason": "The customer keeps the goods"}),
+    rest("GET", RETURN, ReadKind.RETURN, label="`GET /api/v1/returns/{id}`"),
+    rest("GET", f"{CASES}/returns", ReadKind.RETURN),
+]
+# Follow-ups and the supervision: the module's case is an open quality objection, so every follow-up
+# command and the complaint's verification are authorised, then refused (409, or 404 with no review yet).
+SURFACES += [
+    rest("GET", "/api/v1/follow-ups/due", ReadKind.FOLLOW_UPS_DUE),
+    rest(
+        "POST", f"{CASES}/follow-up/contacts", Command.RECORD_FOLLOW_UP, {"channel": "phone", "reached": True}
+    ),
+    rest("POST", f"{CASES}/follow-up/rating", Command.RECORD_FOLLOW_UP, {"rating": 5, "comment": "Fine"}),
+    rest("POST", f"{CASES}/follow-up/outcome", Command.RECORD_FOLLOW_UP, {"outcome": "Usage normal"}),
+    rest("POST", f"{CASES}/follow-up/link", Command.ISSUE_FEEDBACK_LINK),
+    rest("GET", f"{CASES}/follow-up", ReadKind.FOLLOW_UP),
+    rest(
+        "POST",
+        f"{CASES}/complaint-review/verification",
+        Command.REVIEW_COMPLAINT,
+        {"outcome": "substantiated", "findings": "Witnesses confirm it"},
+    ),
+    rest(
+        "POST",
+        f"{CASES}/complaint-review/accountability",
+        Command.REVIEW_COMPLAINT,
+        {"staff_member": "driver-7", "measure": "Written warning"},
+    ),
+    rest(
+        "POST",
+        f"{CASES}/complaint-review/apology",
+        Command.REVIEW_COMPLAINT,
+        {
+            "channel": "visit",
+            "apologised_at": "2026-04-02T09:00:00+08:00",
+            "apologised_by": "manager-1",
+            "to_whom": "The contact person",
+        },
+    ),
+    rest("POST", f"{CASES}/complaint-review/close", Command.REVIEW_COMPLAINT, {"summary": "Dealt with"}),
+    rest("GET", f"{CASES}/complaint-review", ReadKind.COMPLAINT_REVIEW),
+    rest("GET", "/api/v1/supervision/complaints", ReadKind.COMPLAINT_REPORT),
+    graphql("serviceComplaints", "{ serviceComplaints { caseId ageDays } }", ReadKind.COMPLAINT_REPORT),
+]
+# Units, repairs, returns and the user file through GraphQL: the module's case has no repair (null).
+SURFACES += [
+    graphql("units", "{ units { edges { cursor } } }", ReadKind.UNIT_LIST),
+    graphql(
+        "unit",
+        "query($unit: ID!) { unit(id: $unit) { serialNumber } }",
+        ReadKind.INSTALLED_UNIT,
+        "GraphQL `unit(id)`",
+    ),
+    graphql(
+        "repair",
+        "query($id: ID!) { repair(caseId: $id) { caseId } }",
+        ReadKind.REPAIR,
+        "GraphQL `repair(caseId)`",
+    ),
+    graphql("returns", "{ returns { edges { cursor } } }", ReadKind.RETURN_LIST),
+    graphql(
+        "returnRequest",
+        "query($return: ID!) { returnRequest(id: $return) { status } }",
+        ReadKind.RETURN,
+        "GraphQL `returnRequest(id)`",
+    ),
+    graphql(
+        "userFile",
+        '{ userFile(customerId: "CUST-0042") { customerId } }',
+        ReadKind.USER_FILE,
+        "GraphQL `userFile(customerId)`",
+    ),
+]
+
+
+def _policy_read() -> Surface:
+    """A contract's service policy, read by its number (none is registered for it: 404 when allowed)."""
+
+    def send(world: World, token: str) -> Any:
+        return world.client.get("/api/v1/service-policies/SC-PERM-0", headers=auth(token))
+
+    path = "/api/v1/service-policies/{contract_number}"
+    return Surface(f"`GET {path}`", ReadKind.SERVICE_POLICY, send, route=("GET", path))
+
+
+# Service commitments: the module's case is a quality objection, so the clock pauses are authorised, then
+# refused (409), and its service clocks are empty.
+SURFACES += [
+    rest(
+        "POST",
+        "/api/v1/service-policies",
+        Command.REGISTER_SERVICE_POLICY,
+        {"contract_number": "SC-PERM-1", "home_regions": ["Anhui"]},
+        label="`POST /api/v1/service-policies` (register or revise)",
+    ),
+    _policy_read(),
+    rest(
+        "POST",
+        f"{CASES}/repair/clock-pauses",
+        Command.PAUSE_SERVICE_CLOCKS,
+        {"reason": "Waiting for the customer's site access"},
+    ),
+    rest("POST", f"{CASES}/repair/clock-resumption", Command.PAUSE_SERVICE_CLOCKS, {}),
+    graphql(
+        "case",
+        "query($id: ID!) { case(id: $id) { serviceClocks { name } } }",
+        ReadKind.SERVICE_CLOCKS,
+        "GraphQL `case(id) { serviceClocks }`",
+    ),
+    rest("GET", "/api/v1/service-clocks/alerts", ReadKind.SERVICE_CLOCK_ALERTS),
+]
+# Served to anyone, without a token: what a third party needs to check a proof; the customer's feedback
+# link (the link's token is the permission).
+PUBLIC_ROUTES = {
+    ("GET", f"{INTEGRITY}/public-key"),
+    ("GET", "/api/v1/feedback/{token}"),
+    ("POST", "/api/v1/feedback/{token}"),
+}
 
 
 def _route_path(surface: Surface) -> tuple[str, str] | None:
@@ -437,6 +671,9 @@ def _furnished(world: World) -> World:
     )
     world.proposal = _ok(proposed)["proposal"]
     _raise_actions(world, admin)
+    applied = world.client.post("/api/v1/returns", json=application(world.case_id), headers=auth(admin))
+    world.return_id = _ok(applied)["id"]
+    world.unit_id = _ok(world.client.post("/api/v1/units", json=unit("SN-PERM-0"), headers=auth(admin)))["id"]
     world.pending_grant, world.staff_grant, world.read_grant = (
         _ok(world.client.post(GRANTS, json=_request_body(world), headers=auth(staff)))["id"] for _ in range(3)
     )

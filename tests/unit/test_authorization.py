@@ -4,13 +4,22 @@ from decimal import Decimal
 
 import pytest
 
-from application.authorization import Command, authorise, proposal_command
+from application.authorization import (
+    Allowance,
+    Command,
+    allowance,
+    authorise,
+    eligibility_command,
+    proposal_command,
+)
 from application.errors import NotAllowed
+from domain.access import ReadKind
 from domain.actor import Actor, Role
 from domain.case import ResolutionKind
 from domain.money import Money
+from domain.returns import Eligibility
 
-AGENT, ENGINEER, QC, MANAGER, AUDITOR, COMPLIANCE, ADMIN, STAFF = (
+AGENT, ENGINEER, QC, MANAGER, AUDITOR, COMPLIANCE, ADMIN, STAFF, SUPERVISOR = (
     Role.SERVICE_AGENT,
     Role.ENGINEER,
     Role.QC_INSPECTOR,
@@ -19,6 +28,7 @@ AGENT, ENGINEER, QC, MANAGER, AUDITOR, COMPLIANCE, ADMIN, STAFF = (
     Role.COMPLIANCE,
     Role.ADMIN,
     Role.STAFF,
+    Role.SUPERVISOR,
 )
 
 # Auditors and compliance officers read and export; they never change a case.
@@ -66,6 +76,38 @@ MAY_RUN: dict[Command, set[Role]] = {
     Command.PLAN_CORRECTIVE_ACTION: {MANAGER, ADMIN},
     Command.COMPLETE_CORRECTIVE_ACTION: {AGENT, ENGINEER, QC, MANAGER, ADMIN, STAFF},
     Command.VERIFY_CORRECTIVE_ACTION: {QC, MANAGER, ADMIN},
+    # Returns: agents apply, record the feedback and cancel for the customer; the rules' decisions (free,
+    # negotiated, refused) by agents, QC or managers, another lawful ground by a manager; QC's inspections
+    # by QC; the receipt and warehouse entry (no warehouse role) by agents or QC; a refund by a manager.
+    Command.APPLY_RETURN: {AGENT, MANAGER, ADMIN},
+    Command.DECIDE_RETURN_ELIGIBILITY: {AGENT, QC, MANAGER, ADMIN},
+    Command.ALLOW_RETURN_ON_LAWFUL_GROUND: {MANAGER, ADMIN},
+    Command.RECORD_RETURN_INSPECTION: {QC, ADMIN},
+    Command.RECORD_RETURN_RECEIPT: {AGENT, QC, MANAGER, ADMIN},
+    Command.REFUND_RETURN: {MANAGER, ADMIN},
+    Command.SHIP_RETURN_EXCHANGE: {AGENT, MANAGER, ADMIN},
+    Command.RECORD_RETURN_FEEDBACK: {AGENT, MANAGER, ADMIN},
+    Command.CANCEL_RETURN: {AGENT, MANAGER, ADMIN},
+    # Installed units: agents register them as they record shipments; engineers record inspection visits.
+    Command.REGISTER_UNIT: {AGENT, MANAGER, ADMIN},
+    Command.RECORD_UNIT_INSPECTION: {ENGINEER, MANAGER, ADMIN},
+    # Repairs: engineers decide the warranty, quote and record the visits; agents record the customer's
+    # answer to a quote and dispatch; whoever registers the repair request opens the repair.
+    Command.OPEN_REPAIR: {AGENT, ENGINEER, MANAGER, ADMIN},
+    Command.DECIDE_WARRANTY: {ENGINEER, MANAGER, ADMIN},
+    Command.ISSUE_REPAIR_QUOTE: {ENGINEER, MANAGER, ADMIN},
+    Command.RECORD_QUOTE_ANSWER: {AGENT, MANAGER, ADMIN},
+    Command.DISPATCH_ENGINEER: {AGENT, MANAGER, ADMIN},
+    Command.RECORD_REPAIR_VISIT: {ENGINEER, MANAGER, ADMIN},
+    # Service commitments: a manager registers a contract's service policy; whoever deals with the customer
+    # or is on site pauses and resumes the clocks.
+    Command.REGISTER_SERVICE_POLICY: {MANAGER, ADMIN},
+    Command.PAUSE_SERVICE_CLOCKS: {AGENT, ENGINEER, MANAGER, ADMIN},
+    # Follow-ups: the agents who deal with the customer record them and send the feedback link.
+    Command.RECORD_FOLLOW_UP: {AGENT, MANAGER, ADMIN},
+    Command.ISSUE_FEEDBACK_LINK: {AGENT, MANAGER, ADMIN},
+    # A complaint about staff is reviewed by the supervision, not by the department complained about.
+    Command.REVIEW_COMPLAINT: {SUPERVISOR, ADMIN},
 }
 
 CNY = Money(Decimal("100"), "CNY")
@@ -175,3 +217,33 @@ def test_only_its_owner_or_a_manager_completes_a_corrective_action(role: Role) -
         authorise(command, "other-1", frozenset({role}), owner="owner-1")
     boss = authorise(command, "boss-1", frozenset({role, MANAGER}), owner="owner-1")
     assert boss == Actor("boss-1", MANAGER)
+
+
+@pytest.mark.parametrize(
+    ("eligibility", "command"),
+    [
+        (Eligibility.FREE, Command.DECIDE_RETURN_ELIGIBILITY),
+        (Eligibility.NEGOTIATED, Command.DECIDE_RETURN_ELIGIBILITY),
+        (Eligibility.NOT_ELIGIBLE, Command.DECIDE_RETURN_ELIGIBILITY),
+        (Eligibility.LAWFUL_GROUND, Command.ALLOW_RETURN_ON_LAWFUL_GROUND),
+    ],
+    ids=lambda value: value.value,
+)
+def test_a_return_on_another_lawful_ground_needs_a_manager(
+    eligibility: Eligibility, command: Command
+) -> None:
+    assert eligibility_command(eligibility) is command
+
+
+# Lists of units and returns, and a customer's user file, show what nobody granted: never staff.
+LISTS = [ReadKind.UNIT_LIST, ReadKind.RETURN_LIST, ReadKind.USER_FILE]
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+@pytest.mark.parametrize("what", LISTS, ids=[w.value for w in LISTS])
+def test_the_department_lists_units_and_returns_and_reads_user_files_and_staff_never(
+    what: ReadKind, role: Role
+) -> None:
+    expected = None if role is STAFF else (role, Allowance.ALWAYS)
+
+    assert allowance(what, frozenset({role})) == expected

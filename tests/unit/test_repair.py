@@ -542,3 +542,15 @@ def test_a_signature_refuses(arguments: tuple[Any, ...], field: str):
         ServiceRecordSignature(*arguments)
 
     assert refused.value.field == field
+
+
+def test_a_dispatch_typed_in_later_keeps_when_it_happened_and_never_a_future_one():
+    repair = decided()
+    earlier = REPORTED_AT + timedelta(minutes=5)
+    repair.dispatch("engineer-1", LATER, AGENT, NOW, at=earlier)
+    repair.arrive(1, earlier + timedelta(minutes=2), "shaft 3", ENGINEER, NOW)
+
+    assert repair.dispatched_at == earlier and repair.arrived_at == earlier + timedelta(minutes=2)
+    with pytest.raises(InvalidValue) as refused:
+        decided().dispatch("engineer-1", LATER, AGENT, NOW, at=NOW + timedelta(hours=1))
+    assert refused.value.field == "dispatched_at"
