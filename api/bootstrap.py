@@ -27,7 +27,7 @@ from projections.queries import grant_candidates
 from projections.read_models import ReadModels
 from projections.returns_queries import return_ids_of_case
 from projections.runner import ProjectionRunner
-from projections.service_clocks import alert_candidates
+from projections.service_clock_queries import alert_candidates
 
 MIGRATION_FOLDERS: tuple[Path, ...] = (database.MIGRATIONS, projections.MIGRATIONS)
 

@@ -2,7 +2,7 @@
 service clocks from its events; and the `ClockWatch`, which raises `ClockAtRisk` / `ClockBreached` once per
 clock per case, each escalated to the manager.
 
-A case's clocks are a pure function (domain/commitments.py) of the case's and its repair's events, the
+A case's clocks are a pure function (domain/clock_marks.py) of the case's and its repair's events, the
 unit's region and service contract, and that contract's policy (the defaults without one). The read model
 (projections/service_clocks.py) stores them; `CaseClocks` here is the fresh recomputation it must equal.
 
@@ -25,19 +25,21 @@ from application.authorization import Command, authorise
 from application.errors import CaseNotFound, ServicePolicyNotFound
 from application.ledger import Caller, CaseLedger, CommandResult
 from domain.case import CaseType
+from domain.clock_marks import (
+    CaseFacts,
+    RepairFacts,
+    case_clocks,
+    case_facts_after,
+    facts_as_of,
+    repair_facts_after,
+)
 from domain.commitments import (
     DEFAULT_POLICY,
-    CaseFacts,
     Clock,
     ClockAlerts,
     CommitmentPolicy,
-    RepairFacts,
     ServicePolicy,
-    case_clocks,
-    case_facts_after,
     clock_alerts_id,
-    facts_as_of,
-    repair_facts_after,
     service_policy_id,
 )
 from domain.equipment import InstalledUnit

@@ -8,33 +8,32 @@ and its four rows written. A fresh recomputation from the event store must give 
 (tests/integration/test_service_clocks_read_model.py).
 """
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from psycopg import Connection
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
 
 from domain.case import CaseType
-from domain.commitments import (
-    COMMITMENT_NAMES,
-    DEFAULT_POLICY,
+from domain.clock_marks import (
     CaseFacts,
     Closing,
-    Commitment,
-    CommitmentPolicy,
-    OfficeCalendar,
     RepairFacts,
     case_clocks,
     case_facts_after,
-    clock_alerts_id,
     facts_as_of,
-    paused_total,
     repair_facts_after,
+)
+from domain.commitments import (
+    COMMITMENT_NAMES,
+    DEFAULT_POLICY,
+    Commitment,
+    CommitmentPolicy,
+    OfficeCalendar,
+    clock_alerts_id,
+    paused_total,
 )
 from domain.repair import SitePause, repair_id
 from domain.service_clock import ClockReading
@@ -271,7 +270,7 @@ def clock_row(reading: ClockReading, as_of: datetime) -> tuple[Any, ...]:
 # -- the facts as JSON --------------------------------------------------------------------------------
 
 
-def _moment(text: str | None) -> datetime | None:
+def moment(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
@@ -288,12 +287,12 @@ def _case_json(facts: CaseFacts) -> dict[str, Any]:
 
 
 def _case_facts(stored: dict[str, Any]) -> CaseFacts:
-    opened_at = _moment(stored["opened_at"])
+    opened_at = moment(stored["opened_at"])
     assert opened_at is not None
     return CaseFacts(
         opened_at=opened_at,
-        acknowledged_at=_moment(stored["acknowledged_at"]),
-        closings=tuple(Closing(datetime.fromisoformat(c), _moment(r)) for c, r in stored["closings"]),
+        acknowledged_at=moment(stored["acknowledged_at"]),
+        closings=tuple(Closing(datetime.fromisoformat(c), moment(r)) for c, r in stored["closings"]),
     )
 
 
@@ -312,13 +311,13 @@ def _repair_json(facts: RepairFacts) -> dict[str, Any]:
 def _repair_facts(stored: dict[str, Any]) -> RepairFacts:
     return RepairFacts(
         unit_id=UUID(stored["unit_id"]),
-        arrived_at=_moment(stored["arrived_at"]),
-        work_started_at=_moment(stored["work_started_at"]),
-        fixed_at=_moment(stored["fixed_at"]),
+        arrived_at=moment(stored["arrived_at"]),
+        work_started_at=moment(stored["work_started_at"]),
+        fixed_at=moment(stored["fixed_at"]),
         fixing_visit=stored["fixing_visit"],
-        signed_at=_moment(stored["signed_at"]),
+        signed_at=moment(stored["signed_at"]),
         pauses=tuple(
-            SitePause(datetime.fromisoformat(at), reason, _moment(resumed))
+            SitePause(datetime.fromisoformat(at), reason, moment(resumed))
             for at, reason, resumed in stored["pauses"]
         ),
     )
@@ -376,124 +375,3 @@ def _policy(stored: dict[str, Any]) -> CommitmentPolicy:
             for name in COMMITMENT_NAMES
         },
     )
-
-
-# -- reading ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoredPause:
-    started_at: datetime
-    ended_at: datetime | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class StoredClock:
-    """One clock of a case as the read model keeps it, as of `as_of`."""
-
-    clock: str
-    state: str
-    started_at: datetime | None
-    due_at: datetime | None
-    at_risk_at: datetime | None
-    stopped_at: datetime | None
-    met: bool | None
-    breached_by_seconds: float | None
-    working_seconds: float
-    paused_seconds: float
-    is_at_risk: bool
-    pauses: tuple[StoredPause, ...]
-    as_of: datetime
-    at_risk_alerted: bool
-    breach_alerted: bool
-
-
-_CLOCKS_OF_CASE = """
-SELECT c.clock, c.state, c.started_at, c.due_at, c.at_risk_at, c.stopped_at, c.met, c.breached_by_seconds,
-       c.working_seconds, c.paused_seconds, c.is_at_risk, c.pauses, c.as_of,
-       EXISTS (SELECT 1 FROM service_clock_alerts a
-               WHERE a.case_id = c.case_id AND a.clock = c.clock AND a.kind = 'at_risk'),
-       EXISTS (SELECT 1 FROM service_clock_alerts a
-               WHERE a.case_id = c.case_id AND a.clock = c.clock AND a.kind = 'breached')
-FROM service_clocks c WHERE c.case_id = %s
-ORDER BY array_position(ARRAY['respond', 'on_site', 'fix', 'signed_record'], c.clock)
-"""
-
-
-def clocks_of_case(pool: ConnectionPool, case_id: UUID) -> list[StoredClock]:
-    """The case's four clocks; none for a case that is no equipment fault."""
-    with pool.connection() as conn:
-        rows = conn.execute(_CLOCKS_OF_CASE, (case_id,)).fetchall()
-    return [_stored_clock(row) for row in rows]
-
-
-def _stored_clock(row: Any) -> StoredClock:
-    clock, state, started_at, due_at, at_risk_at, stopped_at, met, breached_by = row[:8]
-    working, paused, is_at_risk, pauses, as_of, at_risk_alerted, breach_alerted = row[8:]
-    return StoredClock(
-        clock,
-        state,
-        started_at,
-        due_at,
-        at_risk_at,
-        stopped_at,
-        met,
-        breached_by,
-        working,
-        paused,
-        is_at_risk,
-        tuple(
-            StoredPause(datetime.fromisoformat(p["started_at"]), _moment(p["ended_at"]), p["reason"])
-            for p in (pauses if isinstance(pauses, list) else json.loads(pauses))
-        ),
-        as_of,
-        at_risk_alerted,
-        breach_alerted,
-    )
-
-
-# A clock may call for an alert at `now`: running or paused past its warning or its due time, or stopped
-# late; and not alerted so far. The watch computes each candidate afresh before raising anything.
-_CANDIDATES = """
-SELECT DISTINCT c.case_id FROM service_clocks c
-WHERE NOT EXISTS (SELECT 1 FROM service_clock_alerts a
-                  WHERE a.case_id = c.case_id AND a.clock = c.clock AND a.kind = 'breached')
-  AND (c.breached_by_seconds > 0
-       OR (c.state IN ('running', 'paused') AND c.due_at <= %(now)s)
-       OR (c.state = 'running' AND c.at_risk_at <= %(now)s
-           AND NOT EXISTS (SELECT 1 FROM service_clock_alerts a
-                           WHERE a.case_id = c.case_id AND a.clock = c.clock AND a.kind = 'at_risk')))
-LIMIT %(limit)s
-"""
-
-
-def alert_candidates(pool: ConnectionPool, now: datetime, limit: int = 500) -> list[UUID]:
-    with pool.connection() as conn:
-        return [row[0] for row in conn.execute(_CANDIDATES, {"now": now, "limit": limit}).fetchall()]
-
-
-@dataclass(frozen=True)
-class StoredAlert:
-    case_id: UUID
-    case_number: str | None
-    clock: str
-    kind: str
-    due_at: datetime
-    breached_by_seconds: float | None
-    escalated_to: str
-    raised_at: datetime
-
-
-_ALERTS = """
-SELECT a.case_id, s.number, a.clock, a.kind, a.due_at, a.breached_by_seconds, a.escalated_to, a.raised_at
-FROM service_clock_alerts a LEFT JOIN case_summaries s ON s.id = a.case_id
-ORDER BY a.raised_at DESC, a.case_id, a.clock, a.kind
-LIMIT %s
-"""
-
-
-def clock_alerts(pool: ConnectionPool, limit: int = 200) -> list[StoredAlert]:
-    """The escalations to the manager, newest first."""
-    with pool.connection() as conn:
-        return [StoredAlert(*row) for row in conn.execute(_ALERTS, (limit,)).fetchall()]

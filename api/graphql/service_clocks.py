@@ -8,7 +8,7 @@ import strawberry
 
 from api.graphql.context import ReadContext
 from application.service_clocks import ServiceClocks
-from projections.service_clocks import StoredClock, clocks_of_case
+from projections.service_clock_queries import StoredClock, clocks_of_case
 
 
 @strawberry.type(description="A stretch when a clock did not count, and why")

@@ -25,7 +25,7 @@ from domain.commitments import (
     OfficeCalendar,
     ServicePolicy,
 )
-from projections.service_clocks import clock_alerts
+from projections.service_clock_queries import clock_alerts
 
 router = APIRouter(tags=["service commitments"])
 

@@ -8,7 +8,8 @@ from psycopg.types.json import Jsonb
 
 from api.demo import load_demo
 from application.service_clocks import CaseClocks, case_clocks_from_events
-from domain.commitments import Clock, clock_marks, clock_policies
+from domain.clock_marks import clock_marks
+from domain.commitments import Clock, clock_policies
 from domain.service_clock import run_clock
 from projections.service_clocks import clock_row
 

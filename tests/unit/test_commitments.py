@@ -9,21 +9,16 @@ from uuid import uuid4
 import pytest
 
 from domain.actor import Actor, Role
+from domain.clock_marks import CaseFacts, Closing, RepairFacts, case_clocks, clock_marks, facts_as_of
 from domain.commitments import (
     DEFAULT_POLICY,
-    CaseFacts,
     Clock,
     ClockAlerts,
-    Closing,
     Commitment,
     CommitmentPolicy,
     OfficeCalendar,
-    RepairFacts,
     ServicePolicy,
-    case_clocks,
-    clock_marks,
     clock_policies,
-    facts_as_of,
     service_policy_id,
 )
 from domain.errors import InvalidValue
