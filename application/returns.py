@@ -6,8 +6,8 @@ Each return is a stream of its own (`ReturnRequest`, a uuid4: a case may lead to
 with `CaseLedger.create` by the application and changed with `run_command` afterwards, so If-Match (on the
 return's version) and Idempotency-Key work as for cases. A return comes from a return request or a quality
 objection case that is neither closed nor withdrawn; the shipment it names, if any, must be recorded here;
-an inspection that QC's confirmation names must be one of the case's. A return is part of its case's file:
-it is read, and listed, as the case is.
+an inspection that QC's confirmation names must be one of the case's, with a basis result off spec. A
+return is part of its case's file: it is read, and listed, as the case is.
 """
 
 from collections.abc import Callable
@@ -25,6 +25,7 @@ from domain.actor import Actor
 from domain.case import FINISHED, Case, CaseType
 from domain.errors import CaseRuleViolation
 from domain.inspection import Inspection
+from domain.inspection_assessment import assess
 from domain.measurement import Measurement
 from domain.money import Money
 from domain.returns import (
@@ -38,7 +39,8 @@ from domain.returns import (
     ReturnRequest,
     ReturnStatus,
 )
-from domain.shipment import Shipment, shipment_id
+from domain.shipment import Contract, Shipment, shipment_id
+from domain.specification import compare_with_spec
 
 # A return request is the case type for it; a quality objection may end in the goods going back (the
 # settlement's `return_refund` offer is carried out by one). Other cases (a late truck, advice on mixing
@@ -246,6 +248,8 @@ class Returns:
         confirmation = None
         if entry.qc_finding is not None or entry.qc_inspection_id is not None:
             self._check_inspection(request, entry.qc_inspection_id, "qc_confirmation.inspection_id")
+            if entry.qc_inspection_id is not None:
+                self._require_off_spec(entry.qc_inspection_id)
             # Without an inspection, the confirmation is the sender's word: the domain accepts a QC
             # inspector's only.
             confirmed_by = by if entry.qc_inspection_id is None else None
@@ -267,6 +271,26 @@ class Returns:
             raise InspectionNotFound(f"no inspection with id {inspection_id}", field)
         if found.case_id != request.case_id:
             raise CaseRuleViolation(f"inspection {inspection_id} is of another case", field)
+
+    def _require_off_spec(self, inspection_id: UUID) -> None:
+        """An inspection confirms a quality problem only if its basis result is off the contract's spec."""
+        field = "qc_confirmation.inspection_id"
+        inspection = self.ledger.find(inspection_id)
+        shipment = self.ledger.find(inspection.shipment_id) if isinstance(inspection, Inspection) else None
+        contract = self.ledger.find(shipment.contract_id) if isinstance(shipment, Shipment) else None
+        if not isinstance(inspection, Inspection) or not isinstance(contract, Contract):
+            raise InspectionNotFound(f"no inspection with id {inspection_id} of a recorded contract", field)
+        assessment = assess(inspection, contract.specification)
+        if assessment.basis is None:
+            raise CaseRuleViolation(
+                f"inspection {inspection_id} has no basis result yet: {assessment.basis_pending}", field
+            )
+        if not compare_with_spec(assessment.basis.values, contract.specification).off_spec:
+            raise CaseRuleViolation(
+                f"inspection {inspection_id} found the goods within the contract's spec: "
+                "it confirms no quality problem",
+                field,
+            )
 
     def _case(self, case_id: UUID) -> Case:
         return self.ledger.get_case(case_id, field="case_id")

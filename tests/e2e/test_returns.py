@@ -11,6 +11,7 @@ from domain.shipment import contract_id
 from tests.conftest import auth, registration
 from tests.e2e.test_access import settled
 from tests.e2e.test_inspections import Story, coal_story
+from tests.e2e.test_settlement import basis_inspection
 from tests.e2e.test_shipments import COAL_CONTRACT, shipment
 
 RETURNS = "/api/v1/returns"
@@ -372,3 +373,28 @@ def test_a_return_comes_from_a_return_or_quality_case_and_a_recorded_shipment(re
         "shipment_reference",
     )
     assert [r["id"] for r in returns.of_case(returns.story.case_id)] == [return_id]
+
+
+def test_an_inspection_confirms_a_free_return_only_with_an_off_spec_basis(returns: Returns):
+    story = returns.story
+    conforming = story.opened()
+    for kind, qnet in (("customer_lab", "5560"), ("supplier_qc", "5580")):  # agree, both within spec
+        assert story.result(conforming, kind, qnet).status_code == 201
+    off_spec = basis_inspection(story)  # CCIC's 5,210 kcal/kg against 5,500: the basis is off spec
+    undecided = story.opened()  # sampled, no result yet
+    return_id = returns.applied()
+
+    def free(inspection_id: str) -> Any:
+        confirmation = {"finding": "Qnet,ar below contract", "inspection_id": inspection_id}
+        return returns.post(
+            f"/{return_id}/eligibility", FREE | {"qc_confirmation": confirmation}, "qc_inspector"
+        )
+
+    within = free(conforming)
+    pending = free(undecided)
+    confirmed = free(off_spec)
+
+    assert (within.status_code, within.json()["field"]) == (409, "qc_confirmation.inspection_id")
+    assert "within the contract's spec" in within.json()["detail"]
+    assert (pending.status_code, pending.json()["field"]) == (409, "qc_confirmation.inspection_id")
+    assert confirmed.status_code == 200, confirmed.text
