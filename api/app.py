@@ -21,6 +21,7 @@ from api.routes import (
     followups,
     inspections,
     integrity,
+    kpi,
     liability,
     repairs,
     returns,
@@ -88,6 +89,7 @@ def create_app(services: Services, *, manage_lifecycle: bool = False) -> FastAPI
     app.include_router(service_clocks.router)
     app.include_router(followups.router)
     app.include_router(supervision.router)
+    app.include_router(kpi.router)
     app.include_router(graphql_router(services), prefix="/graphql", include_in_schema=False)
 
     @app.get("/healthz", tags=["operations"], summary="The process is up")

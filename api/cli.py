@@ -18,6 +18,8 @@ from uuid import UUID
 
 import typer
 import uvicorn
+from rich.table import Table
+from rich.text import Text
 
 from api import console
 from api.bootstrap import Services, bootstrap, database_url
@@ -25,6 +27,9 @@ from api.demo import DEMO_SET, create_first_users, load_demo
 from application.history import replay_steps
 from application.ports import BlobStore
 from domain.actor import Role
+from domain.errors import InvalidValue
+from domain.kpi import Dimension, Period
+from domain.kpi_labels import Language, report_lines
 from infra import verification
 from infra.blobs import open_blob_store
 from infra.database import open_pool
@@ -34,6 +39,7 @@ from infra.settings import Settings
 from infra.signing import KeyFileError, SigningKey
 from infra.users import UnknownUser, UserExists
 from infra.verifier import parse_verifier_key
+from projections.kpi_queries import kpis
 
 # Locals in a traceback could hold tokens or personal data: never print them.
 cli = typer.Typer(
@@ -45,6 +51,8 @@ users_cli = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=T
 cli.add_typer(users_cli, name="users")
 proof_cli = typer.Typer(help="Proofs as JSON documents that infra/verifier.py checks.", no_args_is_help=True)
 cli.add_typer(proof_cli, name="proof")
+report_cli = typer.Typer(help="Reports for management, from the read models.", no_args_is_help=True)
+cli.add_typer(report_cli, name="report")
 
 
 @contextmanager
@@ -262,6 +270,34 @@ def _case_id(services: Services, case: str) -> UUID | None:
     except ValueError:
         found = services.case_numbers.case_id(case)
         return UUID(found) if found else None
+
+
+# -- reports ------------------------------------------------------------------------------------
+
+
+@report_cli.command("kpi")
+def kpi_report(
+    period: Annotated[str, typer.Option(help="A month like 2026-10 or a year like 2026 (Asia/Shanghai)")],
+    lang: Annotated[Language, typer.Option(help="The labels' language")] = Language.EN,
+    by: Annotated[Dimension | None, typer.Option(help="Break the KPIs down by this")] = None,
+) -> None:
+    """Print every KPI of a period from the read models: numerator, denominator and rate.
+
+    The operator reads the database directly, as `replay` does: the read is not in the access log.
+    """
+    try:
+        asked = Period.parse(period)
+    except InvalidValue as refused:
+        raise typer.BadParameter(str(refused), param_hint="--period") from None
+    with _services() as services:
+        rows = kpis(services.pool, asked, by, services.ledger.clock.now())
+    header, *lines = report_lines(rows, by, lang)
+    table = Table(title=f"KPIs {asked.label} ({asked.zone})")
+    for number, column in enumerate(header):
+        table.add_column(column, justify="right" if 0 < number - (by is not None) < 4 else "left")
+    for line in lines:
+        table.add_row(*(Text(cell) for cell in line))
+    console.stdout().print(table)
 
 
 # -- tamper evidence ------------------------------------------------------------------------------

@@ -19,8 +19,11 @@ from application.ports import IdempotentRequest
 from domain.actor import Actor, Role
 from domain.case import CaseType, Channel, Contact, Customer, Outcome, ResolutionKind, Severity
 from domain.equipment import InstalledUnit, WarrantyTerms, installed_unit_id
+from domain.followup import FollowUp, follow_up_reason
+from domain.measurement import Measurement
 from domain.money import Money
 from domain.repair import Repair, repair_id
+from domain.returns import ReturnReason, ReturnRequest
 from infra.users import UserStore
 
 log = structlog.get_logger(__name__)
@@ -167,7 +170,22 @@ def _coal_short_weight(s: DemoScript) -> UUID:
     credit_note = "Credit note CN-2026-0173 for CNY 517.38 issued by finance."
     s.ledger.mark_resolution_executed(s.as_(AGENT, "coal/execute"), case, credit_note, s.ago(days=6))
     s.ledger.close_case(s.as_(AGENT, "coal/close"), case, Outcome.RESOLVED, "", s.ago(days=5))
+    _coal_follow_up(s, case)
     return case
+
+
+def _coal_follow_up(s: DemoScript, case: UUID) -> None:
+    """The follow-up of the closed coal case: the customer, new to us, rates the handling 5 of 5."""
+    agent = Actor(DEMO_USERS[AGENT][0], AGENT)
+    reason = follow_up_reason(COAL_SHORT_WEIGHT.case_type, is_new_customer=True)
+
+    def make(now: datetime) -> FollowUp:
+        follow_up = FollowUp.open(case_id=case, reason=reason, by=agent, now=s.ago(days=4))
+        follow_up.rate(5, "Settled fast and fairly.", agent, s.ago(days=4))
+        follow_up.record_outcome("Credit note received; deliveries normal.", True, agent, s.ago(days=4))
+        return follow_up
+
+    s.ledger.create(s.as_(AGENT, "coal/follow-up"), make)
 
 
 COAL_WEIGHBRIDGE_CHECK = (
@@ -253,7 +271,30 @@ def _soda_ash_return(s: DemoScript) -> UUID:
         "check.",
         s.ago(days=1),
     )  # fmt: skip
+    _soda_ash_return_application(s, case)
     return case
+
+
+def _soda_ash_return_application(s: DemoScript, case: UUID) -> None:
+    """The customer's application to return the 12 t of caked bags."""
+    agent = Actor(DEMO_USERS[AGENT][0], AGENT)
+
+    def make(now: datetime) -> ReturnRequest:
+        return ReturnRequest.apply(
+            case_id=case,
+            reason=ReturnReason.QUALITY_PROBLEM,
+            description="12 t of 1 t bags caked; total alkali 98.6 % by the customer's assay.",
+            product=SODA_ASH_RETURN.product,
+            spec="GB/T 210 class I, dense",
+            quantity=Measurement(Decimal("12"), "t"),
+            shipment_reference=None,
+            order_reference="PO-WF-2026-0517",
+            purchased_at=s.ago(days=10),
+            by=agent,
+            now=s.ago(days=3),
+        )
+
+    s.ledger.create(s.as_(AGENT, "soda-ash/return"), make)
 
 
 SODA_ASH_ASSAY = (

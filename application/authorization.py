@@ -277,6 +277,9 @@ PERMISSIONS: dict[Subject, dict[Role, Allowance]] = {
     Command.REVIEW_COMPLAINT: _always(_SUPERVISOR, _ADMIN),
     ReadKind.COMPLAINT_REVIEW: _always(_SUPERVISOR, _MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN),
     ReadKind.COMPLAINT_REPORT: _always(_SUPERVISOR, _MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN),
+    # The KPIs name no case, but they are the periodic feedback to management on how the department does:
+    # management and those who oversee it, not the agents and engineers measured by them.
+    ReadKind.KPI: _always(_MANAGER, _AUDITOR, _COMPLIANCE, _SUPERVISOR, _ADMIN),
 }
 
 # The widest reach first: a user with several roles acts in the one that reaches furthest.

@@ -79,6 +79,9 @@ class ReadKind(Enum):
     COMPLAINT_REVIEW = "complaint_review"
     # Every service complaint with its review's outcome or its age: the supervision's report.
     COMPLAINT_REPORT = "complaint_report"
+    # The KPIs of a period (rates and counts by product, region, department, root cause or month): figures
+    # for management, no case and no customer named.
+    KPI = "kpi"
     ACCESS_LOG = "access_log"
     ACCESS_GRANTS = "access_grants"
     # The tamper evidence: signed checkpoints (no case data), and proofs (which carry raw events).

@@ -27,6 +27,7 @@ from api.graphql.equipment import EquipmentQueries
 from api.graphql.history import HistoryQueries
 from api.graphql.inspections import InspectionQueries
 from api.graphql.integrity import IntegrityQueries
+from api.graphql.kpi import KpiQueries
 from api.graphql.objections import ObjectionQueries
 from api.graphql.returns import ReturnQueries
 from api.graphql.shipments import ShipmentQueries
@@ -51,6 +52,7 @@ Query = merge_types(
         EquipmentQueries,
         ReturnQueries,
         UserFileQueries,
+        KpiQueries,
     ),
 )
 

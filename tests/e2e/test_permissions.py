@@ -609,6 +609,10 @@ SURFACES += [
     ),
     rest("GET", "/api/v1/service-clocks/alerts", ReadKind.SERVICE_CLOCK_ALERTS),
 ]
+SURFACES += [
+    rest("GET", "/api/v1/kpis.csv?period=2026-10&by=product&lang=zh-CN", ReadKind.KPI),
+    graphql("kpis", '{ kpis(period: "2026-10", by: DEPARTMENT) { figures { rate } } }', ReadKind.KPI),
+]
 # Served to anyone, without a token: what a third party needs to check a proof; the customer's feedback
 # link (the link's token is the permission).
 PUBLIC_ROUTES = {

@@ -247,3 +247,14 @@ def test_the_department_lists_units_and_returns_and_reads_user_files_and_staff_n
     expected = None if role is STAFF else (role, Allowance.ALWAYS)
 
     assert allowance(what, frozenset({role})) == expected
+
+
+# The KPIs are management's feedback report: management and its overseers, not the people measured.
+KPI_READERS = {MANAGER, AUDITOR, COMPLIANCE, SUPERVISOR, ADMIN}
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+def test_management_and_its_overseers_read_the_kpis(role: Role) -> None:
+    expected = (role, Allowance.ALWAYS) if role in KPI_READERS else None
+
+    assert allowance(ReadKind.KPI, frozenset({role})) == expected
