@@ -62,8 +62,13 @@ class ServiceClockProjection:
 
     def apply(self, conn: Connection[Any], events: Sequence[tuple[int, Any]]) -> None:
         """Apply (notification id, domain event) pairs inside the caller's transaction."""
+        # Most cases are no equipment fault: one query per batch finds the few whose events matter,
+        # instead of one per acknowledgement or closure (what keeps a rebuild fast).
+        clocked = _clocked_cases(conn, events)
         touched: list[UUID] = []
         for _, event in events:
+            if type(event).__qualname__ in _CASE_EVENTS and event.originator_id not in clocked:
+                continue
             touched += self._record(conn, event)
         for case_id in dict.fromkeys(touched):
             _recompute(conn, case_id)
@@ -90,6 +95,22 @@ class ServiceClockProjection:
         if kind in ("ClockAlerts.ClockAtRisk", "ClockAlerts.ClockBreached"):
             return _alert_raised(conn, event)
         return []
+
+
+def _clocked_cases(conn: Connection[Any], events: Sequence[tuple[int, Any]]) -> set[UUID]:
+    """The cases of the batch's case events that run clocks: equipment faults, known or registered now."""
+    changed = {e.originator_id for _, e in events if type(e).__qualname__ in _CASE_EVENTS}
+    registered = {
+        e.originator_id
+        for _, e in events
+        if type(e).__qualname__ == "Case.Registered" and e.case_type is CaseType.EQUIPMENT_FAULT
+    }
+    if not changed - registered:
+        return registered
+    rows = conn.execute(
+        "SELECT case_id FROM service_clock_facts WHERE case_id = ANY(%s)", (list(changed - registered),)
+    ).fetchall()
+    return registered | {row[0] for row in rows}
 
 
 # -- the facts ----------------------------------------------------------------------------------------
