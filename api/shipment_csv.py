@@ -15,9 +15,9 @@ Any other column is refused, as an unknown JSON field is.
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 REQUIRED = (
     "reference",
@@ -34,6 +34,9 @@ REQUIRED = (
 )
 OPTIONAL = ("arrived_at",)
 _CERTIFIED = re.compile(r"cert:(?P<parameter>.+?)(?:\s*\[(?P<unit>[^\[\]]+)\])?")
+# What a header check gives back, and what a row becomes: each importer's own.
+Header = TypeVar("Header")
+Row = TypeVar("Row")
 _NESTED = {"certificate_issuer": ("certificate", "issuer"), "certificate_number": ("certificate", "number")}
 
 
@@ -74,6 +77,17 @@ class ShipmentsCsv:
 
 
 def read_shipments_csv(body: bytes) -> ShipmentsCsv:
+    certified, rows = read_table(body, _check_header, _row)
+    return ShipmentsCsv(rows, {parameter: column for column, (parameter, _) in certified.items()})
+
+
+def read_table(
+    body: bytes,
+    check_header: Callable[[list[str]], Header],
+    read_row: Callable[[list[str], list[str]], Row],
+) -> tuple[Header, list[Row]]:
+    """A UTF-8 CSV body (of shipments, of units): what `check_header` makes of its header, and each
+    non-blank data row as `read_row` reads it; `UnreadableCsv` naming `body` if there is no such table."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -84,18 +98,14 @@ def read_shipments_csv(body: bytes) -> ShipmentsCsv:
         if not header or not any(cell.strip() for cell in header):
             raise UnreadableCsv("the CSV is empty: a header row comes first", field="body")
         columns = [cell.strip() for cell in header]
-        certified = _check_header(columns)
-        rows = [_row(columns, cells) for cells in _data_rows(reader)]
+        checked = check_header(columns)
+        # A blank line is no row (spreadsheets leave one at the end).
+        rows = [read_row(columns, cells) for cells in reader if any(cell.strip() for cell in cells)]
     except csv.Error as error:
         raise UnreadableCsv(f"the CSV is malformed: {error}", field="body") from None
     if not rows:
         raise UnreadableCsv("the CSV has a header but no rows", field="body")
-    return ShipmentsCsv(rows, {parameter: column for column, (parameter, _) in certified.items()})
-
-
-def _data_rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
-    # A blank line is no shipment (spreadsheets leave one at the end).
-    return (cells for cells in reader if any(cell.strip() for cell in cells))
+    return checked, rows
 
 
 def _check_header(columns: list[str]) -> dict[str, tuple[str, str | None]]:

@@ -12,12 +12,10 @@ Columns (a header row first; order free; UTF-8, a byte-order mark is allowed):
 Any other column is refused, as an unknown JSON field is.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.shipment_csv import UnreadableCsv
+from api.shipment_csv import UnreadableCsv, read_table
 
 REQUIRED = ("customer_id", "model", "serial_number", "site", "region", "accepted_at")
 OPTIONAL = ("inspection_interval_months", "service_contract")
@@ -43,22 +41,7 @@ class UnitCsvRow:
 
 
 def read_units_csv(body: bytes) -> list[UnitCsvRow]:
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise UnreadableCsv(f"the CSV is not UTF-8 (byte {error.start})", field="body") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-        if not header or not any(cell.strip() for cell in header):
-            raise UnreadableCsv("the CSV is empty: a header row comes first", field="body")
-        columns = [cell.strip() for cell in header]
-        _check_header(columns)
-        rows = [_row(columns, cells) for cells in reader if any(cell.strip() for cell in cells)]
-    except csv.Error as error:
-        raise UnreadableCsv(f"the CSV is malformed: {error}", field="body") from None
-    if not rows:
-        raise UnreadableCsv("the CSV has a header but no rows", field="body")
+    _, rows = read_table(body, _check_header, _row)
     return rows
 
 

@@ -209,44 +209,38 @@ class DateAsIso(Transcoding):
 COMMITMENT_VALUE_OBJECTS: tuple[type, ...] = (Commitment, OfficeCalendar, CommitmentPolicy)
 
 
+# Every enum stored as its value, and every value object stored field by field (sequences as tuples).
+ALL_ENUMS: tuple[type[Enum], ...] = (
+    *ENUMS,
+    *CONTRACT_ENUMS,
+    *INSPECTION_ENUMS,
+    *LIABILITY_ENUMS,
+    *CAPA_ENUMS,
+    *SETTLEMENT_ENUMS,
+    *EQUIPMENT_ENUMS,
+    *RETURN_ENUMS,
+    *FOLLOW_UP_ENUMS,
+)
+WITH_TUPLES: tuple[type, ...] = (
+    *CONTRACT_VALUE_OBJECTS,
+    *INSPECTION_VALUE_OBJECTS,
+    *LIABILITY_VALUE_OBJECTS,
+    *SETTLEMENT_VALUE_OBJECTS,
+    *EQUIPMENT_VALUE_OBJECTS,
+    *RETURN_VALUE_OBJECTS,
+    *COMMITMENT_VALUE_OBJECTS,
+)
+
+
 def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
-    for enum_type in ENUMS:
+    for enum_type in ALL_ENUMS:
         transcoder.register(EnumAsValue(enum_type))
-    for cls in VALUE_OBJECTS:
+    for cls in (*VALUE_OBJECTS, StepLimits):
         transcoder.register(DataclassAsDict(cls))
-    for enum_type in CONTRACT_ENUMS:
-        transcoder.register(EnumAsValue(enum_type))
-    for cls in CONTRACT_VALUE_OBJECTS:
-        transcoder.register(DataclassWithTuples(cls))
-    transcoder.register(FixedOffsetZone())
-    # Step deadlines (domain/deadlines.py): a contract's limit per step, as time spans.
-    transcoder.register(DurationAsParts())
-    transcoder.register(DataclassAsDict(StepLimits))
-    for enum_type in INSPECTION_ENUMS:
-        transcoder.register(EnumAsValue(enum_type))
-    for cls in INSPECTION_VALUE_OBJECTS:
+    for cls in WITH_TUPLES:
         transcoder.register(DataclassWithTuples(cls))
     transcoder.register(LiabilityPartyAsValue())
-    for enum_type in LIABILITY_ENUMS:
-        transcoder.register(EnumAsValue(enum_type))
-    for cls in LIABILITY_VALUE_OBJECTS:
-        transcoder.register(DataclassWithTuples(cls))
-    for enum_type in CAPA_ENUMS:
-        transcoder.register(EnumAsValue(enum_type))
-    for enum_type in SETTLEMENT_ENUMS:
-        transcoder.register(EnumAsValue(enum_type))
-    for cls in SETTLEMENT_VALUE_OBJECTS:
-        transcoder.register(DataclassWithTuples(cls))
-    for enum_type in EQUIPMENT_ENUMS:
-        transcoder.register(EnumAsValue(enum_type))
-    for cls in EQUIPMENT_VALUE_OBJECTS:
-        transcoder.register(DataclassWithTuples(cls))
-    for enum_type in RETURN_ENUMS:
-        transcoder.register(EnumAsValue(enum_type))
-    for enum_type in FOLLOW_UP_ENUMS:
-        transcoder.register(EnumAsValue(enum_type))
-    for cls in RETURN_VALUE_OBJECTS:
-        transcoder.register(DataclassWithTuples(cls))
+    transcoder.register(FixedOffsetZone())
+    # Time spans (a contract's step limits, a commitment's target) and calendar days (holidays).
+    transcoder.register(DurationAsParts())
     transcoder.register(DateAsIso())
-    for cls in COMMITMENT_VALUE_OBJECTS:
-        transcoder.register(DataclassWithTuples(cls))

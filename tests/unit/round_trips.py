@@ -45,3 +45,16 @@ def replayed(events: Iterable[DomainEvent]) -> Any:
     for event in events:
         aggregate = round_trip(event).mutate(aggregate)
     return aggregate
+
+
+def event_ids(events: Iterable[DomainEvent]) -> list[str]:
+    """Test ids that say which event of a story is checked: its place and its class."""
+    return [f"{n}-{type(e).__name__}" for n, e in enumerate(events)]
+
+
+def assert_round_trips(event: DomainEvent) -> None:
+    """The event read back from its stored JSON is of its class, with every field exactly as it was."""
+    back = round_trip(event)
+
+    assert type(back) is type(event)
+    assert fields(back) == fields(event)

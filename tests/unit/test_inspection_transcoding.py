@@ -6,7 +6,7 @@ from eventsourcing.domain import DomainEvent
 from domain.inspection import Inspection, LabKind, Party
 from tests.unit.coal_contract import THERMAL_COAL, kcal
 from tests.unit.inspection_story import LATER, QC, disputed_and_appointed, joint_sampling, opened, record
-from tests.unit.round_trips import fields, replayed, round_trip
+from tests.unit.round_trips import assert_round_trips, event_ids, fields, replayed
 
 
 def _story() -> list[Inspection]:
@@ -42,14 +42,9 @@ def test_the_events_cover_every_event_class_of_an_inspection():
     }
 
 
-@pytest.mark.parametrize(
-    "event", EVERY_EVENT, ids=[f"{n}-{type(e).__name__}" for n, e in enumerate(EVERY_EVENT)]
-)
+@pytest.mark.parametrize("event", EVERY_EVENT, ids=event_ids(EVERY_EVENT))
 def test_an_event_round_trips_exactly(event: DomainEvent) -> None:
-    back = round_trip(event)
-
-    assert type(back) is type(event)
-    assert fields(back) == fields(event)
+    assert_round_trips(event)
 
 
 @pytest.mark.parametrize("inspection", STORY, ids=["disputed", "one-sided"])

@@ -10,7 +10,7 @@ from domain.inspection import Party as WitnessParty
 from domain.liability import Party
 from domain.liability_determination import LiabilityDetermination
 from tests.unit.inspection_story import opened
-from tests.unit.round_trips import fields, replayed, round_trip
+from tests.unit.round_trips import assert_round_trips, event_ids, fields, replayed, round_trip
 from tests.unit.test_liability_determination import (
     CARRIER_ALONE,
     LATER,
@@ -43,14 +43,9 @@ def test_the_events_cover_every_event_class_of_a_determination():
     }
 
 
-@pytest.mark.parametrize(
-    "event", EVERY_EVENT, ids=[f"{n}-{type(e).__name__}" for n, e in enumerate(EVERY_EVENT)]
-)
+@pytest.mark.parametrize("event", EVERY_EVENT, ids=event_ids(EVERY_EVENT))
 def test_an_event_round_trips_exactly(event: DomainEvent) -> None:
-    back = round_trip(event)
-
-    assert type(back) is type(event)
-    assert fields(back) == fields(event)
+    assert_round_trips(event)
 
 
 def test_the_liabilitys_party_and_the_witness_party_each_come_back_as_themselves() -> None:

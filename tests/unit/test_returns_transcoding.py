@@ -17,7 +17,7 @@ from domain.returns import (
     ReturnReason,
     ReturnRequest,
 )
-from tests.unit.round_trips import fields, replayed, round_trip
+from tests.unit.round_trips import assert_round_trips, event_ids, fields, replayed
 from tests.unit.test_returns import (
     AGENT,
     APPLIED_AT,
@@ -96,14 +96,9 @@ def test_the_events_cover_every_event_class_of_a_return():
     }
 
 
-@pytest.mark.parametrize(
-    "event", EVERY_EVENT, ids=[f"{n}-{type(e).__name__}" for n, e in enumerate(EVERY_EVENT)]
-)
+@pytest.mark.parametrize("event", EVERY_EVENT, ids=event_ids(EVERY_EVENT))
 def test_an_event_round_trips_exactly(event: DomainEvent) -> None:
-    back = round_trip(event)
-
-    assert type(back) is type(event)
-    assert fields(back) == fields(event)
+    assert_round_trips(event)
 
 
 @pytest.mark.parametrize("request_", STORY, ids=STORY_IDS)

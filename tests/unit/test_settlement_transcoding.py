@@ -6,7 +6,7 @@ from eventsourcing.domain import DomainEvent
 
 from domain.settlement import ExecutionKind, Settlement
 from tests.unit.coal_contract import AGENT, MANAGER
-from tests.unit.round_trips import fields, replayed, round_trip
+from tests.unit.round_trips import assert_round_trips, event_ids, fields, replayed
 from tests.unit.test_settlement import LATER, rejected, signed
 
 
@@ -34,14 +34,9 @@ def test_the_events_cover_every_event_class_of_a_settlement():
     }
 
 
-@pytest.mark.parametrize(
-    "event", EVERY_EVENT, ids=[f"{n}-{type(e).__name__}" for n, e in enumerate(EVERY_EVENT)]
-)
+@pytest.mark.parametrize("event", EVERY_EVENT, ids=event_ids(EVERY_EVENT))
 def test_an_event_round_trips_exactly(event: DomainEvent) -> None:
-    back = round_trip(event)
-
-    assert type(back) is type(event)
-    assert fields(back) == fields(event)
+    assert_round_trips(event)
 
 
 @pytest.mark.parametrize("settlement", STORY, ids=["executed", "arbitrated"])
