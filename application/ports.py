@@ -112,3 +112,30 @@ class BlobStore(Protocol):
     def corrupted(self) -> Iterator[str]:
         """The name of every stored blob whose bytes no longer hash to it."""
         ...
+
+
+class SubjectKeys(Protocol):
+    """The key store of personal data: one AES-256-GCM key per data subject, kept apart from the events.
+
+    Destroying a subject's key erases their personal data everywhere it was sealed (crypto-shredding),
+    while the stored events, and so every hash and proof over them, stay as they were.
+    """
+
+    def key_for(self, subject_id: UUID) -> bytes | None:
+        """The subject's 32-byte key; None once the subject is erased or was never known."""
+        ...
+
+    def ensure(self, subject_id: UUID, case_id: UUID) -> bytes:
+        """The subject's key, created if new, and a note that the case holds the subject's data.
+
+        Raises SubjectErased (application.errors) for a subject whose key was destroyed.
+        """
+        ...
+
+    def cases_of(self, subject_id: UUID) -> list[UUID]:
+        """The cases that hold the subject's sealed data."""
+        ...
+
+    def destroy(self, subject_id: UUID) -> bool:
+        """Destroy the subject's key for good; False if it was destroyed already."""
+        ...
