@@ -92,3 +92,7 @@ class FeedbackLinkNotFound(ApplicationError):
 
 class FeedbackLinkSpent(ApplicationError):
     """The feedback link was used already, or it expired."""
+
+
+class SubjectErased(ApplicationError):
+    """The data subject's key was destroyed: their personal data cannot be recorded or read again."""
