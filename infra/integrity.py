@@ -5,7 +5,8 @@ event's RFC 9162 leaf hash to `integrity_leaves`, in notification order, in the 
 its tracking position. From those leaves it signs checkpoints (C2SP tlog-checkpoint in a C2SP signed
 note, Ed25519) every so many events or seconds, stores each one in `integrity_checkpoints` AND
 appends it to a checkpoint log file outside the database, and answers inclusion and consistency
-proofs in the JSON form `infra.verifier` checks.
+proofs in the JSON form `infra.verifier` checks. Checkpoints are signed by the current key of the
+`KeyRing`; after a rotation, earlier checkpoints stay valid under the key that was valid for their size.
 """
 
 import base64
@@ -24,8 +25,14 @@ from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
 from infra.merkle import MerkleTree
-from infra.signing import SigningKey
-from infra.verifier import Checkpoint, NoteError, event_leaf_hash, open_checkpoint
+from infra.signing import KeyRing, SigningKey
+from infra.verifier import (
+    Checkpoint,
+    KeyPeriod,
+    NoteError,
+    event_leaf_hash,
+    open_checkpoint_of_history,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -101,7 +108,7 @@ class IntegrityLog:
     def __init__(
         self,
         pool: ConnectionPool,
-        key: SigningKey,
+        keys: KeyRing,
         origin: str,
         checkpoint_file: CheckpointFile,
         *,
@@ -109,7 +116,7 @@ class IntegrityLog:
         every_seconds: float,
     ) -> None:
         self.pool = pool
-        self.key = key
+        self.keys = keys
         self.origin = origin
         self.checkpoint_file = checkpoint_file
         self.every_events = every_events
@@ -119,8 +126,17 @@ class IntegrityLog:
         self._file_reconciled = False
 
     @property
+    def key(self) -> SigningKey:
+        """The key that signs new checkpoints (the newest of the history)."""
+        return self.keys.current
+
+    @property
     def verifier_key(self) -> str:
         return self.key.verifier_key(self.origin)
+
+    def key_history_document(self) -> dict[str, Any]:
+        """The published key history (docs/evidence-bundle.md, `keys/keys.json`): which key was valid when."""
+        return self.keys.history_document()
 
     # -- the projection: leaves in notification order ---------------------------------------
 
@@ -190,6 +206,22 @@ class IntegrityLog:
         log.info("integrity.checkpoint", tree_size=signed.tree_size, root_hash=signed.root_hash.hex())
         return signed
 
+    def rotate_key(self) -> SigningKey:
+        """Make a new key sign every checkpoint from now on, introduced by the current one.
+
+        It is valid from the size after the latest signed checkpoint: under the checkpoint lock, so that
+        no process signs a checkpoint between reading that size and taking the new key.
+        """
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_CHECKPOINT_LOCK,))
+            # A checkpoint only in the checkpoint log counts as signed too.
+            self._reconcile(conn)
+            last = _latest_checkpoint(conn)
+            first_tree_size = (last.tree_size if last else 0) + 1
+            key = self.keys.rotate(first_tree_size, datetime.now(UTC))
+        log.info("integrity.key_rotated", first_tree_size=first_tree_size, verifier_key=self.verifier_key)
+        return key
+
     def _sign(self, size: int, root: bytes) -> StoredCheckpoint:
         now = datetime.now(UTC).replace(microsecond=0)
         note = self.key.sign_checkpoint(Checkpoint(self.origin, size, root, now))
@@ -203,8 +235,9 @@ class IntegrityLog:
         """
         stored = {c.tree_size for c in _checkpoints(conn)}
         size = _leaf_count(conn)
+        periods = self.keys.periods()
         for _, note in self.checkpoint_file.notes():
-            checkpoint = self._own_checkpoint(note)
+            checkpoint = _own_checkpoint(note, periods)
             if checkpoint is None or checkpoint.size in stored or checkpoint.size > size:
                 continue
             if checkpoint.root_hash != self._root(conn, checkpoint.size):
@@ -218,14 +251,6 @@ class IntegrityLog:
             stored.add(checkpoint.size)
             log.warning("integrity.checkpoint_restored_from_file", tree_size=checkpoint.size)
         self._file_reconciled = True
-
-    def _own_checkpoint(self, note: str | None) -> Checkpoint | None:
-        if note is None:
-            return None
-        try:
-            return open_checkpoint(note, self.verifier_key)
-        except NoteError:
-            return None
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
         with self.pool.connection() as conn:
@@ -340,6 +365,16 @@ class IntegrityLog:
                 binary=True,
             ).fetchall()
             self._tree.extend(bytes(row[0]) for row in rows)
+
+
+def _own_checkpoint(note: str | None, periods: list[KeyPeriod]) -> Checkpoint | None:
+    """The checkpoint in a note, if a key of ours signed it while that key was valid for its size."""
+    if note is None:
+        return None
+    try:
+        return open_checkpoint_of_history(note, periods)
+    except NoteError:
+        return None
 
 
 def proven_cases(document: dict[str, Any]) -> list[UUID]:

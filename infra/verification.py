@@ -1,7 +1,8 @@
 """`aftersales verify`: recompute the tamper evidence from the raw rows and name where it breaks.
 
 Nothing stored is taken on trust. Every leaf is recomputed from the raw event rows; every
-checkpoint's signature is checked against the public key from outside the database; the roots of
+checkpoint's signature is checked against the public key from outside the database (after a key
+rotation: the key the verified key history makes valid for its size); the roots of
 the recomputed tree must equal every signed root; consecutive checkpoints must be consistent; the
 database's checkpoints and the checkpoint log file must agree; no two checkpoints of one size may
 disagree. The leaves the integrity follower stored are used only to say WHICH event differs from
@@ -22,7 +23,16 @@ import psycopg
 from application.ports import BlobStore
 from infra.integrity import CheckpointFile
 from infra.merkle import MerkleTree
-from infra.verifier import Checkpoint, NoteError, open_checkpoint, raw_event_leaf_hash, verify_consistency
+from infra.verifier import (
+    Checkpoint,
+    KeyPeriod,
+    NoteError,
+    key_periods,
+    open_checkpoint_of_history,
+    parse_verifier_key,
+    raw_event_leaf_hash,
+    verify_consistency,
+)
 
 FETCH_ROWS = 20_000
 # Moved events are looked for among this many changed ones; past that, each is only "changed".
@@ -65,28 +75,58 @@ class _Signed:
 
 
 def verify(
-    conninfo: str, key: str, checkpoint_file: CheckpointFile, progress: Progress | None = None
+    conninfo: str,
+    key: str,
+    checkpoint_file: CheckpointFile,
+    progress: Progress | None = None,
+    key_history: dict[str, Any] | None = None,
 ) -> Report:
+    """Check everything against `key`, or, given the published key history, against the key valid for
+    each checkpoint's size, trust flowing from `key` (a key of that history) through its statements."""
     report = Report()
+    keys = _trusted_keys(key, key_history, report)
     with psycopg.connect(conninfo) as conn:
         # One snapshot for every query: checkpoints, leaves and events all as of one moment.
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
-        signed = _signed_checkpoints(conn, key, checkpoint_file, report)
+        signed = _signed_checkpoints(conn, keys, checkpoint_file, report)
         tree, positions = _recompute(conn, report, progress)
     _check_roots(signed, tree, positions, report)
     _check_chain(signed, tree, report)
     return report
 
 
+# -- keys: which key signs which checkpoints ----------------------------------------------------
+
+
+def _trusted_keys(key: str, key_history: dict[str, Any] | None, report: Report) -> list[KeyPeriod]:
+    """The keys valid for each tree size: the history's, if it verifies and holds `key`; else `key` alone.
+
+    Any key of a verified history will do as the trusted one: each rotation statement is signed by both
+    its keys, so trust flows from it forwards and backwards along the chain.
+    """
+    alone = [KeyPeriod(key, parse_verifier_key(key), 0, None)]
+    if key_history is None:
+        return alone
+    try:
+        periods = key_periods(key_history)
+    except NoteError as error:
+        report.findings.append(Finding(None, f"the key history does not verify: {error}"))
+        return alone
+    if alone[0].key not in {period.key for period in periods}:
+        report.findings.append(Finding(None, f"the key history does not hold the trusted key {key}"))
+        return alone
+    return periods
+
+
 # -- checkpoints: signatures, forks, the two copies --------------------------------------------
 
 
 def _signed_checkpoints(
-    conn: psycopg.Connection[Any], key: str, checkpoint_file: CheckpointFile, report: Report
+    conn: psycopg.Connection[Any], keys: list[KeyPeriod], checkpoint_file: CheckpointFile, report: Report
 ) -> list[_Signed]:
-    in_database = _database_checkpoints(conn, key, report)
-    in_file = _file_checkpoints(checkpoint_file, key, report)
+    in_database = _database_checkpoints(conn, keys, report)
+    in_file = _file_checkpoints(checkpoint_file, keys, report)
     report.checkpoints = len(in_database)
     _compare_copies(in_database, in_file, report)
     everything = in_database + in_file
@@ -94,14 +134,16 @@ def _signed_checkpoints(
     return everything
 
 
-def _database_checkpoints(conn: psycopg.Connection[Any], key: str, report: Report) -> list[_Signed]:
+def _database_checkpoints(
+    conn: psycopg.Connection[Any], keys: list[KeyPeriod], report: Report
+) -> list[_Signed]:
     rows = conn.execute(
         "SELECT tree_size, root_hash, note FROM integrity_checkpoints ORDER BY tree_size"
     ).fetchall()
     found = []
     for tree_size, root_hash, note in rows:
         source = f"database checkpoint of size {tree_size}"
-        checkpoint = _opened(note, key, source, report)
+        checkpoint = _opened(note, keys, source, report)
         if checkpoint is None:
             continue
         if checkpoint.size != tree_size or checkpoint.root_hash != bytes(root_hash):
@@ -110,22 +152,24 @@ def _database_checkpoints(conn: psycopg.Connection[Any], key: str, report: Repor
     return found
 
 
-def _file_checkpoints(checkpoint_file: CheckpointFile, key: str, report: Report) -> list[_Signed]:
+def _file_checkpoints(
+    checkpoint_file: CheckpointFile, keys: list[KeyPeriod], report: Report
+) -> list[_Signed]:
     found = []
     for line, note in checkpoint_file.notes():
         source = f"checkpoint log {checkpoint_file.path} line {line}"
         if note is None:
             report.findings.append(Finding(None, f"{source}: not a checkpoint entry"))
             continue
-        checkpoint = _opened(note, key, source, report)
+        checkpoint = _opened(note, keys, source, report)
         if checkpoint is not None:
             found.append(_Signed(checkpoint, source))
     return found
 
 
-def _opened(note: str, key: str, source: str, report: Report) -> Checkpoint | None:
+def _opened(note: str, keys: list[KeyPeriod], source: str, report: Report) -> Checkpoint | None:
     try:
-        return open_checkpoint(note, key)
+        return open_checkpoint_of_history(note, keys)
     except NoteError as error:
         report.findings.append(Finding(None, f"{source}: bad signature or format: {error}"))
         return None

@@ -5,7 +5,8 @@ This file imports only the Python standard library and `cryptography`, so it can
     python verifier.py proof.json [more.json ...] --key 'ledger.example/log+1a2b3c4d+AX...'
 
 It prints `OK <file>: ...` or the problems found in each file, and exits 0 only if every file is valid
-(1 if any is not, 2 for a usage error such as an unreadable or malformed key).
+(1 if any is not, 2 for a usage error such as an unreadable or malformed key). After a key rotation, add
+`--keys keys.json` (the published key history) to check each checkpoint with the key valid for its size.
 
 Merkle tree (RFC 9162 §2.1): leaf hash = SHA-256(0x00 || leaf bytes), node hash = SHA-256(0x01 || left ||
 right), the root of n leaves splits at the largest power of two smaller than n, and the empty tree's root
@@ -36,6 +37,12 @@ verifier key is `<name>+<8 hex key id>+<base64(0x01 || public key)>` and each si
 `— <name> <base64(key id || signature)>`. A note opens when a line with the key's name and id verifies;
 lines by other keys are ignored. A checkpoint opens only if its origin equals the key's name (the sumdb
 convention), so a key cannot vouch for another log's checkpoints.
+
+Key history (`keys.json`, docs/evidence-bundle.md): `{"origin", "keys": [{"verifier_key", "fingerprint",
+"first_tree_size", "valid_from", "introduced_by"}]}`. A key signs checkpoints of sizes from its
+`first_tree_size` up to the next key's. Each later key is introduced by a rotation statement, a note
+with body `aftersales-key-rotation/v1\\n<origin>\\nold <old key>\\nnew <new key>\\nfirst-tree-size <n>\\n`
+signed by the old key and by the new one, so trust flows along the chain from any key an arbitrator holds.
 """
 
 from __future__ import annotations
@@ -420,7 +427,122 @@ def open_checkpoint(note: str, key: VerifierKey | str) -> Checkpoint:
     return checkpoint
 
 
+# --- Key history (keys/keys.json of an evidence bundle): which key signs which checkpoints -----------------
+
+_ROTATION_HEADER = "aftersales-key-rotation/v1"
+
+
+def rotation_statement(origin: str, old_key: str, new_key: str, first_tree_size: int) -> str:
+    """The body of the note by which `old_key` hands the log over to `new_key` from `first_tree_size` on."""
+    return f"{_ROTATION_HEADER}\n{origin}\nold {old_key}\nnew {new_key}\nfirst-tree-size {first_tree_size}\n"
+
+
+@dataclass(frozen=True)
+class KeyPeriod:
+    """A key of the history and the checkpoint sizes it signs: first_tree_size <= size < end (or no end)."""
+
+    verifier_key: str
+    key: VerifierKey
+    first_tree_size: int
+    end: int | None
+
+    def covers(self, size: int) -> bool:
+        return self.first_tree_size <= size and (self.end is None or size < self.end)
+
+
+def key_periods(history: object, first_key: VerifierKey | str | None = None) -> list[KeyPeriod]:
+    """The keys of a key history, each checked to be introduced by the one before it, in order of validity.
+
+    Given `first_key` (the key obtained from the log's owner), the history must start with it, and trust
+    flows from it through the rotation statements. NoteError says what is wrong.
+    """
+    if not isinstance(history, dict) or not isinstance(history.get("origin"), str):
+        raise NoteError("key history must be an object with an origin")
+    entries = history.get("keys")
+    if not isinstance(entries, list) or not entries:
+        raise NoteError("key history must list at least one key")
+    origin = history["origin"]
+    keys = [_history_key(entry, number, origin) for number, entry in enumerate(entries, start=1)]
+    if keys[0].first_tree_size != 0 or entries[0].get("introduced_by") is not None:
+        raise NoteError("key history's first key must have first_tree_size 0 and no introduced_by")
+    if first_key is not None and _as_key(first_key) != keys[0].key:
+        raise NoteError("key history's first key is not the given key")
+    for number, (old, new, entry) in enumerate(zip(keys, keys[1:], entries[1:], strict=False), start=2):
+        _check_rotation(entry, number, origin, old, new)
+    ends = [period.first_tree_size for period in keys[1:]] + [None]
+    return [
+        KeyPeriod(period.verifier_key, period.key, period.first_tree_size, end)
+        for period, end in zip(keys, ends, strict=True)
+    ]
+
+
+def key_period_for(periods: Sequence[KeyPeriod], size: int) -> KeyPeriod | None:
+    """The key valid for checkpoints of `size`, if any."""
+    return next((period for period in periods if period.covers(size)), None)
+
+
+def open_checkpoint_of_history(note: str, periods: Sequence[KeyPeriod]) -> Checkpoint:
+    """The checkpoint in a note signed by the key of `periods` valid for its size.
+
+    NoteError says whether no key of the history signed it, or one signed it that was not valid for
+    its size (a retired key, or one not valid yet).
+    """
+    failure: NoteError | None = None
+    for period in periods:
+        try:
+            checkpoint = open_checkpoint(note, period.key)
+        except NoteError as error:
+            failure = failure or error
+            continue
+        if not period.covers(checkpoint.size):
+            last = "and up" if period.end is None else f"to {period.end - 1}"
+            raise NoteError(
+                f"signed by key {period.verifier_key}, valid only for tree sizes {period.first_tree_size} "
+                f"{last}, not {checkpoint.size} (a retired key, or one not valid yet)"
+            )
+        return checkpoint
+    raise failure or NoteError("the key history holds no key")
+
+
+def _history_key(entry: object, number: int, origin: str) -> KeyPeriod:
+    if not isinstance(entry, dict) or not isinstance(entry.get("verifier_key"), str):
+        raise NoteError(f"key {number} of the history has no verifier_key")
+    key = parse_verifier_key(entry["verifier_key"])
+    if key.name != origin:
+        raise NoteError(f"key {number} of the history is named {key.name!r}, not the origin {origin!r}")
+    if entry.get("fingerprint") != hashlib.sha256(key.public_key).hexdigest():
+        raise NoteError(f"key {number} of the history has a fingerprint that is not its key's")
+    if not _is_size(entry.get("first_tree_size")):
+        raise NoteError(f"key {number} of the history has no valid first_tree_size")
+    if not isinstance(entry.get("valid_from"), str) or not _TIME_TEXT.fullmatch(entry["valid_from"]):
+        raise NoteError(f"key {number} of the history has no valid_from like 2026-11-23T14:20:00Z")
+    return KeyPeriod(entry["verifier_key"], key, entry["first_tree_size"], None)
+
+
+def _check_rotation(entry: dict[str, Any], number: int, origin: str, old: KeyPeriod, new: KeyPeriod) -> None:
+    statement = entry.get("introduced_by")
+    if not isinstance(statement, str):
+        raise NoteError(f"key {number} of the history has no rotation statement (introduced_by)")
+    if new.first_tree_size < old.first_tree_size:
+        raise NoteError(f"key {number} of the history starts before the key it replaces")
+    try:
+        bodies = {open_note(statement, old.key), open_note(statement, new.key)}
+    except NoteError as error:
+        raise NoteError(
+            f"key {number}'s rotation statement must be signed by the old and the new key: {error}"
+        ) from None
+    expected = rotation_statement(origin, old.verifier_key, new.verifier_key, new.first_tree_size)
+    if bodies != {expected}:
+        raise NoteError(
+            f"key {number}'s rotation statement does not name the old key, this key and its first tree size"
+        )
+
+
 # --- Proof documents ---------------------------------------------------------------------------------------
+
+
+# One key, or a key history: each checkpoint is then opened with the key valid for its size.
+_Keys = VerifierKey | tuple[KeyPeriod, ...]
 
 
 class _Problems(list[str]):
@@ -458,12 +580,14 @@ class _Problems(list[str]):
         hashes = [self.hash(text, f"{name}[{number}]") for number, text in enumerate(texts)]
         return None if None in hashes else hashes  # type: ignore[return-value]
 
-    def checkpoint(self, doc: dict[str, Any], name: str, key: VerifierKey) -> Checkpoint | None:
+    def checkpoint(self, doc: dict[str, Any], name: str, key: _Keys) -> Checkpoint | None:
         note = self.field(doc, name, str, "a signed checkpoint note")
         if note is None:
             return None
         try:
-            return open_checkpoint(note, key)
+            if isinstance(key, VerifierKey):
+                return open_checkpoint(note, key)
+            return open_checkpoint_of_history(note, key)
         except NoteError as error:
             self.append(f"{name}: {error}")
             return None
@@ -478,7 +602,14 @@ def check_document(doc: dict[str, Any], key: VerifierKey | str) -> list[str]:
     return problems
 
 
-def _check(doc: object, key: VerifierKey) -> tuple[list[str], str]:
+def check_document_of_history(doc: dict[str, Any], periods: Sequence[KeyPeriod]) -> list[str]:
+    """check_document, each checkpoint opened with the key of `periods` (see key_periods) valid for its
+    size: a consistency proof across a key rotation has checkpoints signed by two keys."""
+    problems, _ = _check(doc, tuple(periods))
+    return problems
+
+
+def _check(doc: object, key: _Keys) -> tuple[list[str], str]:
     """The problems found, and a one-line account of what a valid document proves."""
     if not isinstance(doc, dict):
         return ["the proof document is not a JSON object"], ""
@@ -489,7 +620,7 @@ def _check(doc: object, key: VerifierKey) -> tuple[list[str], str]:
     return [f"type must be 'inclusion' or 'consistency', found {doc.get('type')!r}"], ""
 
 
-def _check_inclusion(doc: dict[str, Any], key: VerifierKey) -> tuple[list[str], str]:
+def _check_inclusion(doc: dict[str, Any], key: _Keys) -> tuple[list[str], str]:
     problems = _Problems()
     checkpoint = problems.checkpoint(doc, "checkpoint", key)
     leaf_index = problems.size(doc, "leaf_index")
@@ -557,7 +688,7 @@ def _event_state(text: object, problems: _Problems) -> bytes | None:
     return None
 
 
-def _check_consistency(doc: dict[str, Any], key: VerifierKey) -> tuple[list[str], str]:
+def _check_consistency(doc: dict[str, Any], key: _Keys) -> tuple[list[str], str]:
     problems = _Problems()
     old = problems.checkpoint(doc, "old_checkpoint", key)
     new = problems.checkpoint(doc, "new_checkpoint", key)
@@ -587,10 +718,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Verify the ledger's inclusion and consistency proofs.")
     parser.add_argument("proofs", nargs="+", type=Path, metavar="PROOF.json")
     parser.add_argument("--key", required=True, help="the verifier key string, or @FILE to read it from FILE")
+    parser.add_argument(
+        "--keys",
+        type=Path,
+        metavar="KEYS.json",
+        help="the published key history: each checkpoint is checked with the key valid for its size, "
+        "trusted through the rotation statements from --key (which must be one of its keys)",
+    )
     arguments = parser.parse_args(argv)
     try:
-        key = parse_verifier_key(_key_text(arguments.key))
-    except (OSError, NoteError) as error:
+        given = parse_verifier_key(_key_text(arguments.key))
+        key: _Keys = given if arguments.keys is None else _trusted_history(arguments.keys, given)
+    except (OSError, ValueError) as error:
         print(f"error: cannot use the key: {error}", file=sys.stderr)
         return 2
     all_valid = True
@@ -605,13 +744,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0 if all_valid else 1
 
 
+def _trusted_history(path: Path, key: VerifierKey) -> tuple[KeyPeriod, ...]:
+    periods = key_periods(json.loads(path.read_text(encoding="utf-8")))
+    if key not in {period.key for period in periods}:
+        raise NoteError(f"the key history {path} does not hold the --key key")
+    return tuple(periods)
+
+
 def _key_text(argument: str) -> str:
     if argument.startswith("@"):
         return Path(argument[1:]).read_text(encoding="utf-8").strip()
     return argument
 
 
-def _check_file(path: Path, key: VerifierKey) -> tuple[list[str], str]:
+def _check_file(path: Path, key: _Keys) -> tuple[list[str], str]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:

@@ -1,4 +1,4 @@
-"""REST reads of the tamper evidence: the public key, signed checkpoints, inclusion and consistency proofs.
+"""REST reads of the tamper evidence: the keys, signed checkpoints, inclusion and consistency proofs.
 
 Proof documents are the JSON that `infra/verifier.py` (a single file an arbitrator can run with
 `python verifier.py proof.json --key '<verifier key>'`) checks without trusting this server.
@@ -33,11 +33,33 @@ Size = Annotated[int, Query(ge=1, description="A signed checkpoint's tree size")
 class PublicKey(BaseModel):
     origin: str = Field(description="The log's name: the first line of every checkpoint")
     verifier_key: str = Field(
-        description="The key in the C2SP signed-note verifier key form `<name>+<key id>+<base64>`, "
-        "as `infra/verifier.py --key` and standard transparency-log tools take it"
+        description="The key that signs new checkpoints, in the C2SP signed-note verifier key form "
+        "`<name>+<key id>+<base64>`, as `infra/verifier.py --key` and standard transparency-log tools take "
+        "it. Earlier checkpoints may be signed by earlier keys: see `/keys`"
     )
     algorithm: str = Field(description="Always Ed25519")
     public_key: str = Field(description="The raw 32-byte Ed25519 public key, base64")
+
+
+class HistoricKey(BaseModel):
+    verifier_key: str = Field(description="The key in the C2SP signed-note verifier key form")
+    fingerprint: str = Field(description="SHA-256 of the raw 32-byte Ed25519 public key, hex")
+    first_tree_size: int = Field(
+        description="The key signs checkpoints of this tree size and larger, up to the next key's"
+    )
+    valid_from: str = Field(description="When the key was introduced (UTC)")
+    introduced_by: str | None = Field(
+        description="The rotation statement (a C2SP signed note signed by the previous key and by this "
+        "one) that introduced the key; null for the first key"
+    )
+
+
+class KeyHistory(BaseModel):
+    origin: str = Field(description="The log's name: every key's name")
+    keys: list[HistoricKey] = Field(
+        description="Every checkpoint signing key in order of validity; trust flows from the first through "
+        "the rotation statements (the `keys/keys.json` of an evidence bundle)"
+    )
 
 
 class SignedCheckpoint(BaseModel):
@@ -93,6 +115,15 @@ def public_key(request: Request) -> PublicKey:
         algorithm="Ed25519",
         public_key=base64.b64encode(integrity.key.public_key_bytes()).decode("ascii"),
     )
+
+
+@router.get(
+    "/keys",
+    response_model=KeyHistory,
+    summary="Every key that signed checkpoints, and from which tree size (no token needed)",
+)
+def key_history(request: Request) -> dict[str, Any]:
+    return _integrity(request).key_history_document()
 
 
 @router.get(
