@@ -14,8 +14,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO aftersales_app;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ledger_events FROM aftersales_app;
 REVOKE UPDATE, DELETE, TRUNCATE ON integrity_leaves, integrity_checkpoints FROM aftersales_app;
+REVOKE UPDATE, DELETE, TRUNCATE ON checkpoint_timestamps FROM aftersales_app;
 -- Evidence bytes (migration 0006) are added, never changed or removed.
 REVOKE UPDATE, DELETE, TRUNCATE ON blobs, blob_chunks FROM aftersales_app;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations FROM aftersales_app;
+-- Erasure vacuums the subject keys so that a destroyed key leaves no dead row behind (PostgreSQL 17+).
+GRANT MAINTAIN ON subject_keys TO aftersales_app;
 GRANT EXECUTE ON FUNCTION ledger_append(stored_event_uuid[], integer, integer, uuid, text, text, jsonb)
     TO aftersales_app;

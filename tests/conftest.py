@@ -22,6 +22,7 @@ from domain.case import CaseType, Channel, Contact, Customer, Severity
 from infra import database
 from infra.logging import configure_logging
 from infra.settings import Settings
+from tests.tsa import local_tsa  # noqa: F401  (the local RFC 3161 authority fixture)
 
 TEMPLATE = "aftersales_test_template"
 
