@@ -137,9 +137,15 @@ def load_demo(ledger: CaseLedger) -> list[UUID]:
 
 AGENT, ENGINEER, QC, MANAGER = Role.SERVICE_AGENT, Role.ENGINEER, Role.QC_INSPECTOR, Role.MANAGER
 
+# The first demo case's contact person, as a data subject with a fixed id: what an erasure demo (and its
+# test, which looks for these bytes everywhere) erases. Every demo person has a fixed subject id.
+DEMO_CONTACT_NAME = "Zhou Ming"
+DEMO_CONTACT_PHONE = "+86 138 0013 8000"
+DEMO_CONTACT_SUBJECT_ID = UUID("5b1ec7d0-0000-4000-8000-000000000107")
+
 COAL_SHORT_WEIGHT = Registration(
     customer=Customer("CUST-JS-0107", "Taizhou Jiangyuan Thermal Power Co., Ltd."),
-    contact=Contact("Zhou Ming", "+86 139 0000 0107"),
+    contact=Contact(DEMO_CONTACT_NAME, DEMO_CONTACT_PHONE, subject_id=DEMO_CONTACT_SUBJECT_ID),
     channel=Channel.HOTLINE,
     case_type=CaseType.QUANTITY_OBJECTION,
     severity=Severity.NORMAL,
@@ -197,7 +203,7 @@ COAL_WEIGHBRIDGE_CHECK = (
 
 CEMENT_STRENGTH = Registration(
     customer=Customer("CUST-AH-0233", "Hefei Chengjian Ready-Mixed Concrete Co., Ltd."),
-    contact=Contact("Xu Fang", "+86 137 0000 0233"),
+    contact=Contact("Xu Fang", "+86 137 0000 0233", subject_id=UUID("5b1ec7d0-0000-4000-8000-000000000233")),
     channel=Channel.EMAIL,
     case_type=CaseType.QUALITY_OBJECTION,
     severity=Severity.HIGH,
@@ -244,7 +250,7 @@ CEMENT_NOTES: list[tuple[Role, int, str]] = [
 
 SODA_ASH_RETURN = Registration(
     customer=Customer("CUST-SD-0418", "Weifang Lüyuan Glass Products Co., Ltd."),
-    contact=Contact("Ma Qiang", "+86 135 0000 0418"),
+    contact=Contact("Ma Qiang", "+86 135 0000 0418", subject_id=UUID("5b1ec7d0-0000-4000-8000-000000000418")),
     channel=Channel.ONLINE,
     case_type=CaseType.RETURN_REQUEST,
     severity=Severity.NORMAL,
@@ -305,7 +311,7 @@ SODA_ASH_ASSAY = (
 
 SUBSTATION_FAULT = Registration(
     customer=Customer("CUST-SX-0051", "Shanxi Jinfeng Coal Industry Co., Ltd. (Xinyuan Mine)"),
-    contact=Contact("Yang Bo", "+86 136 0000 0051"),
+    contact=Contact("Yang Bo", "+86 136 0000 0051", subject_id=UUID("5b1ec7d0-0000-4000-8000-000000000051")),
     channel=Channel.HOTLINE,
     case_type=CaseType.EQUIPMENT_FAULT,
     severity=Severity.CRITICAL,

@@ -26,12 +26,14 @@ class Measured(BaseModel):
 
 class WitnessOut(BaseModel):
     party: Party
-    name: str
+    name: str = Field(description='Personal data: "[erased]" once the witness was erased')
     organisation: str
+    subject_id: UUID = Field(description="The witness as a data subject")
 
 
 class SamplingOut(BaseModel):
-    sampled_by: str
+    sampled_by: str = Field(description='Personal data: "[erased]" once the sampler was erased')
+    sampler_subject_id: UUID = Field(description="Who sampled, as a data subject")
     place: str
     sampled_at: str
     method_standard: str
@@ -93,7 +95,8 @@ class LabAgreementOut(BaseModel):
 
 class PartyAgreementOut(BaseModel):
     party: Party
-    agreed_by: str
+    agreed_by: str = Field(description='Personal data: "[erased]" once the person was erased')
+    subject_id: UUID = Field(description="Who agreed, as a data subject")
     agreed_at: str
 
 
@@ -163,13 +166,19 @@ def inspection_view(report: InspectionReport) -> dict[str, Any]:
         "contract_id": report.contract.id,
         "sampling": {
             "sampled_by": sampling.sampled_by,
+            "sampler_subject_id": str(sampling.sampler_subject_id),
             "place": sampling.place,
             "sampled_at": sampling.sampled_at,
             "method_standard": sampling.method_standard,
             "sample_ids": list(sampling.sample_ids),
             "seal_numbers": list(sampling.seal_numbers),
             "witnesses": [
-                {"party": w.party.value, "name": w.name, "organisation": w.organisation}
+                {
+                    "party": w.party.value,
+                    "name": w.name,
+                    "organisation": w.organisation,
+                    "subject_id": str(w.subject_id),
+                }
                 for w in sampling.witnesses
             ],
             "joint": sampling.is_joint,
@@ -198,7 +207,12 @@ def inspection_view(report: InspectionReport) -> dict[str, Any]:
             "disputed": list(inspection.disputed),
             "agency": inspection.agency,
             "agreements": [
-                {"party": a.party.value, "agreed_by": a.agreed_by, "agreed_at": a.agreed_at}
+                {
+                    "party": a.party.value,
+                    "agreed_by": a.agreed_by,
+                    "agreed_at": a.agreed_at,
+                    "subject_id": str(a.subject_id),
+                }
                 for a in inspection.agreements
             ],
         },

@@ -77,6 +77,8 @@ class Inspections:
             _check_case_inspects(case, shipment)
             if sampling.sampled_at < shipment.dispatched_at:
                 raise InvalidValue("the goods are sampled after they were dispatched", "sampling.sampled_at")
+            witnesses = (witness.subject_id for witness in sampling.witnesses)
+            self.ledger.hold_personal_data(case.id, sampling.sampler_subject_id, *witnesses)
             return Inspection.open(
                 case_id=case.id, shipment_id=shipment.id, sampling=sampling, by=actor, now=now
             )
@@ -142,11 +144,12 @@ class Inspections:
         self, caller: Caller, inspection_id: UUID, agency: str, supplier: Agreement, customer: Agreement
     ) -> CommandResult:
         actor = authorise(Command.APPOINT_AGENCY, caller.user_id, caller.roles)
-        return self._change(
-            caller,
-            inspection_id,
-            lambda inspection, now: inspection.appoint_agency(agency, supplier, customer, actor, now),
-        )
+
+        def appoint(inspection: Inspection, now: datetime) -> None:
+            self.ledger.hold_personal_data(inspection.case_id, supplier.subject_id, customer.subject_id)
+            inspection.appoint_agency(agency, supplier, customer, actor, now)
+
+        return self._change(caller, inspection_id, appoint)
 
     # -- reading ----------------------------------------------------------------------------------
 

@@ -21,6 +21,8 @@ from application.ports import (
     IdempotencyRecord,
     IdempotencyRecords,
     IdempotentRequest,
+    PersonalDataSealer,
+    SubjectKeys,
 )
 from application.transcodings import register_domain_transcodings
 from domain.actor import Actor, Role
@@ -107,7 +109,12 @@ class CaseLedger(Application[UUID]):
         clock: Clock,
         case_numbers: CaseNumbers,
         idempotency_records: IdempotencyRecords,
+        subject_keys: SubjectKeys,
+        sealer: PersonalDataSealer,
     ) -> None:
+        # Set before the library builds the transcoder, which seals personal data with them.
+        self.subject_keys = subject_keys
+        self.sealer = sealer
         super().__init__(env)
         self.clock = clock
         self.case_numbers = case_numbers
@@ -116,7 +123,7 @@ class CaseLedger(Application[UUID]):
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        register_domain_transcodings(transcoder)
+        register_domain_transcodings(transcoder, self.sealer)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -186,15 +193,15 @@ class CaseLedger(Application[UUID]):
                 at=registration.occurred_at or now,
                 now=now,
             )
-            extra = {}
+            self.hold_personal_data(case.id, registration.contact.subject_id)
+            # Compliance finds whom to erase by this id; the answer never holds the personal data itself.
+            extra: dict[str, Any] = {"contact_subject_id": str(registration.contact.subject_id)}
             if late is not None:
                 shipment_ref, closed_at = late
                 case.flag_late_objection(shipment_ref, closed_at, raised_at, actor, now)
-                extra = {
-                    "late_objection": {
-                        "shipment_ref": shipment_ref,
-                        "window_closed_at": closed_at.isoformat(),
-                    }
+                extra["late_objection"] = {
+                    "shipment_ref": shipment_ref,
+                    "window_closed_at": closed_at.isoformat(),
                 }
             try:
                 claim = CaseNumberClaim(now.year, sequence, case.id)
@@ -357,6 +364,12 @@ class CaseLedger(Application[UUID]):
             at,
             lambda c, a, t, n: c.supersede_evidence(attachment_id, superseded_by, reason, a, t, n),
         )
+
+    def hold_personal_data(self, case_id: UUID, *subject_ids: UUID) -> None:
+        """Before a command seals these data subjects' personal data into its events: make sure each
+        has a key, and note that the case holds their data. SubjectErased if one of them was erased."""
+        for subject_id in subject_ids:
+            self.subject_keys.ensure(subject_id, case_id)
 
     # -- the one path every change takes ----------------------------------------------------
 

@@ -139,3 +139,18 @@ class SubjectKeys(Protocol):
     def destroy(self, subject_id: UUID) -> bool:
         """Destroy the subject's key for good; False if it was destroyed already."""
         ...
+
+
+class PersonalDataSealer(Protocol):
+    """Seals personal data under its data subject's key, so that destroying the key erases it."""
+
+    def seal(self, subject_id: UUID, plaintext: bytes) -> bytes:
+        """The plaintext encrypted and authenticated under the subject's key.
+
+        Raises SubjectErased (application.errors) if the subject has no key: erased, or never ensured.
+        """
+        ...
+
+    def open(self, subject_id: UUID, sealed: bytes) -> bytes | None:
+        """The plaintext `seal` sealed; None once the subject's key was destroyed."""
+        ...

@@ -11,10 +11,10 @@ The warranty is judged at the case's registration (when the customer reported th
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from application.access import ReadAccess, Reader, ReadKind
 from application.authorization import Command, authorise
@@ -57,6 +57,7 @@ class ServiceRecordEntry:
     signer_name: str
     signed_at: datetime
     document_attachment_id: UUID
+    subject_id: UUID = field(default_factory=uuid4)  # the signer as a data subject
 
 
 @dataclass(frozen=True)
@@ -206,8 +207,9 @@ class Repairs:
         def sign(repair: Repair, case: Case, actor: Actor, now: datetime) -> dict[str, Any]:
             document = _current_attachment(case, entry.document_attachment_id, "document_attachment_id")
             signature = ServiceRecordSignature(
-                entry.signer_name, entry.signed_at, document.id, document.file.sha256
+                entry.signer_name, entry.signed_at, document.id, document.file.sha256, entry.subject_id
             )
+            self.ledger.hold_personal_data(case.id, entry.subject_id)
             repair.sign_service_record(number, signature, actor, now)
             return {"visit": number}
 

@@ -10,11 +10,11 @@ figure. The approval threshold is configured (`AFTERSALES_SETTLEMENT_APPROVAL_TH
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from application.access import ReadAccess, Reader, ReadKind
 from application.authorization import Command, authorise
@@ -52,6 +52,7 @@ class AgreementEntry:
     signer_role: str
     signed_at: datetime
     document_attachment_id: UUID
+    subject_id: UUID = field(default_factory=uuid4)  # the signer as a data subject
 
 
 Decide = Callable[[Settlement, datetime], dict[str, Any] | None]
@@ -109,8 +110,14 @@ class Settlements:
                     f"attachment {document.id} is superseded: attach the signed one", field
                 )
             agreement = SignedAgreement(
-                entry.signer_name, entry.signer_role, entry.signed_at, document.id, document.file.sha256
+                entry.signer_name,
+                entry.signer_role,
+                entry.signed_at,
+                document.id,
+                document.file.sha256,
+                subject_id=entry.subject_id,
             )
+            self.ledger.hold_personal_data(case.id, entry.subject_id)
             settlement.sign(number, agreement, actor, now)
             case.record_settlement_agreed(number, actor, now)
             return case

@@ -7,6 +7,8 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from application.personal_data import personal_data_transcodings
+from application.ports import PersonalDataSealer
 from domain.access import ReadKind, Refusal
 from domain.actor import Actor, Role
 from domain.capa import ActionKind
@@ -232,7 +234,10 @@ WITH_TUPLES: tuple[type, ...] = (
 )
 
 
-def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
+def register_domain_transcodings(
+    transcoder: JSONTranscoder, sealer: PersonalDataSealer | None = None
+) -> None:
+    """Register how every domain value is stored; with a `sealer`, personal data is stored sealed."""
     for enum_type in ALL_ENUMS:
         transcoder.register(EnumAsValue(enum_type))
     for cls in (*VALUE_OBJECTS, StepLimits):
@@ -244,3 +249,7 @@ def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
     # Time spans (a contract's step limits, a commitment's target) and calendar days (holidays).
     transcoder.register(DurationAsParts())
     transcoder.register(DateAsIso())
+    if sealer is not None:
+        # Registered last, so that they replace the clear transcodings of the same value types.
+        for transcoding in personal_data_transcodings(sealer):
+            transcoder.register(transcoding)

@@ -3,9 +3,10 @@
 Kept apart from the `Case` aggregate (domain/case.py) so that the aggregate reads as its rules and events.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from uuid import UUID, uuid4
 
 from domain.errors import InvalidValue
 from domain.money import Money
@@ -63,6 +64,10 @@ KINDS_NEEDING_AMOUNT = frozenset(
 )
 
 
+# What a personal field reads as once its data subject's key was destroyed (crypto-shredding).
+ERASED = "[erased]"
+
+
 class Outcome(Enum):
     RESOLVED = "resolved"
     UNFOUNDED = "unfounded"
@@ -79,11 +84,12 @@ class Customer:
 
 @dataclass(frozen=True)
 class Contact:
-    """The customer's person to talk to: personal data, never logged."""
+    """The customer's person to talk to: personal data, never logged, stored sealed under `subject_id`."""
 
     name: str
     phone: str = ""
     email: str = ""
+    subject_id: UUID = field(default_factory=uuid4)  # the data subject: whose key seals name, phone, email
 
 
 @dataclass(frozen=True)

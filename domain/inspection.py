@@ -13,6 +13,7 @@ they stay in the events and the aggregate, never in logs or read-model summaries
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 from enum import Enum
 from uuid import UUID, uuid4
@@ -52,6 +53,7 @@ class Witness:
     party: Party
     name: str
     organisation: str
+    subject_id: UUID = dataclass_field(default_factory=uuid4)  # the data subject whose key seals `name`
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class Sampling:
     is_joint: bool
     sampling_party: Party | None = None
     other_party_consented: bool | None = None
+    # The data subject whose key seals `sampled_by`.
+    sampler_subject_id: UUID = dataclass_field(default_factory=uuid4)
 
     def check(self, now: datetime) -> None:
         for text, field in (
@@ -125,6 +129,7 @@ class Agreement:
     party: Party
     agreed_by: str
     agreed_at: datetime
+    subject_id: UUID = dataclass_field(default_factory=uuid4)  # the data subject whose key seals `agreed_by`
 
 
 @dataclass(frozen=True)

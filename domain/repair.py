@@ -17,11 +17,11 @@ carries the actor and `occurred_at`, the recording time; the business times (`pl
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -121,6 +121,7 @@ class ServiceRecordSignature:
     signed_at: datetime
     document_attachment_id: UUID
     document_sha256: str
+    subject_id: UUID = field(default_factory=uuid4)  # the data subject whose key seals `signer_name`
 
     def __post_init__(self) -> None:
         require_text(self.signer_name, "signer_name", "name who signed for the customer")

@@ -14,11 +14,11 @@ who signed for them, when, and the signed document by attachment id and SHA-256)
 Public methods are commands that check the rule; private `@event` methods only record.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -118,6 +118,7 @@ class SignedAgreement:
     signed_at: datetime
     document_attachment_id: UUID
     document_sha256: str
+    subject_id: UUID = field(default_factory=uuid4)  # the data subject whose key seals `signer_name`
 
     def __post_init__(self) -> None:
         require_text(self.signer_name, "signer_name", "name who signed for the customer")

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
         default=None,
         description="Ed25519 key that signs checkpoints; default <data_dir>/integrity/checkpoint-signing.key",
     )
+    subject_kek_file: Path | None = Field(
+        default=None,
+        description="key that wraps each data subject's key of personal data; "
+        "default subject-kek.key beside the signing key",
+    )
     checkpoint_log_file: Path | None = Field(
         default=None,
         description="checkpoint log outside the database; default checkpoints.jsonl beside the key",
@@ -59,9 +64,25 @@ class Settings(BaseSettings):
         "replacement",
     )
 
+    tsa_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="RFC 3161 time-stamping authority that stamps every signed checkpoint; unset: none",
+    )
+    tsa_cert_file: Path | None = Field(
+        default=None,
+        description="PEM: the TSA's certificate (tokens must be signed by it), then optionally its chain; "
+        "a self-signed root in it is also checked with rfc3161-client",
+    )
+    tsa_timeout_seconds: float = Field(default=10.0, gt=0, description="how long to wait for the TSA")
+
     @property
     def signing_key_path(self) -> Path:
         return self.signing_key_file or self.data_dir / "integrity" / "checkpoint-signing.key"
+
+    @property
+    def subject_kek_path(self) -> Path:
+        return self.subject_kek_file or self.signing_key_path.parent / "subject-kek.key"
 
     @property
     def blob_path(self) -> Path:

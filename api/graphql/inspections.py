@@ -36,11 +36,13 @@ class Witness:
     party: str = strawberry.field(description="supplier, customer, carrier or third_party")
     name: str = strawberry.field(description="The witness's name (personal data)")
     organisation: str = strawberry.field(description="Whom they witnessed for")
+    subject_id: strawberry.ID = strawberry.field(description="The witness as a data subject")
 
 
 @strawberry.type(description="How the samples were taken.")
 class Sampling:
     sampled_by: str = strawberry.field(description="Who took the samples (personal data)")
+    sampler_subject_id: strawberry.ID = strawberry.field(description="Who sampled, as a data subject")
     place: str = strawberry.field(description="Where they were taken")
     sampled_at: datetime = strawberry.field(description="When they were taken")
     method_standard: str = strawberry.field(description="The sampling standard, e.g. GB/T 475")
@@ -128,6 +130,7 @@ class PartyAgreement:
     party: str = strawberry.field(description="supplier or customer")
     agreed_by: str = strawberry.field(description="Who agreed for the party (personal data)")
     agreed_at: datetime = strawberry.field(description="When")
+    subject_id: strawberry.ID = strawberry.field(description="Who agreed, as a data subject")
 
 
 @strawberry.type(

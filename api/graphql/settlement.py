@@ -26,6 +26,7 @@ class SignedAgreement:
     signed_at: datetime = strawberry.field(description="When they signed")
     document_attachment_id: strawberry.ID = strawberry.field(description="The signed document's attachment")
     document_sha256: str = strawberry.field(description="SHA-256 (hex) of the signed document's bytes")
+    subject_id: strawberry.ID = strawberry.field(description="The signer as a data subject")
 
 
 @strawberry.type(description="One settlement offer, and what became of it.")
@@ -75,7 +76,11 @@ class SettlementProposal:
             proposed_at=proposal.proposed_at,
             approved_by=proposal.approved_by.user_id if proposal.approved_by else None,
             agreement=SignedAgreement(
-                **{**vars(agreement), "document_attachment_id": optional_id(agreement.document_attachment_id)}
+                **{
+                    **vars(agreement),
+                    "document_attachment_id": optional_id(agreement.document_attachment_id),
+                    "subject_id": optional_id(agreement.subject_id),
+                }
             )
             if agreement
             else None,

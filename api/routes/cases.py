@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -39,6 +39,15 @@ _CASE_ERRORS: dict[int | str, dict[str, Any]] = {
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 CaseId = Annotated[UUID, Path(description="The case's UUID")]
+# The person whose personal data a value holds; their data is sealed under their own key, and erased by
+# destroying it. Send a known person's id to reuse it; without one, each value names a new person.
+SubjectId = Annotated[
+    UUID,
+    Field(
+        default_factory=uuid4,
+        description="The person as a data subject (erasure finds their data by it); new if not sent",
+    ),
+]
 
 
 class Strict(BaseModel):
@@ -54,6 +63,7 @@ class ContactIn(Strict):
     name: ShortText = Field(description="The customer's person to talk to (personal data)")
     phone: Annotated[str, Field(max_length=40)] = ""
     email: Annotated[str, Field(max_length=200)] = ""
+    subject_id: SubjectId
 
 
 class CaseCreate(Strict):
@@ -80,6 +90,7 @@ class CaseCreated(BaseModel):
     id: UUID
     number: str = Field(description="Human case number, e.g. AS-2026-000123")
     version: int
+    contact_subject_id: UUID = Field(description="The contact person as a data subject")
     late_objection: LateObjection | None = Field(
         default=None,
         description="Present when the objection came after the contract's objection window for a named "
@@ -170,7 +181,7 @@ def _respond(request: Request, response: Response, result: CommandResult) -> dic
 def register_case(body: CaseCreate, caller: CurrentCaller, request: Request, response: Response) -> Any:
     registration = Registration(
         customer=Customer(body.customer.id, body.customer.name),
-        contact=Contact(body.contact.name, body.contact.phone, body.contact.email),
+        contact=Contact(body.contact.name, body.contact.phone, body.contact.email, body.contact.subject_id),
         channel=body.channel,
         case_type=body.type,
         severity=body.severity,

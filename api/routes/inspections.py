@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import CurrentCaller, CurrentUser
 from api.inspection_report import InspectionPublic, inspection_public
 from api.problems import Problem
-from api.routes.cases import ShortText, Strict, Text
+from api.routes.cases import ShortText, Strict, SubjectId, Text
 from api.routes.contracts import READ_ERRORS, WRITE_ERRORS, respond
 from application.access import Reader
 from application.inspections import Inspections, LabResultEntry, MeasuredEntry
@@ -34,10 +34,12 @@ class WitnessIn(Strict):
     party: Party
     name: ShortText = Field(description="The witness's name (personal data: never logged)")
     organisation: ShortText
+    subject_id: SubjectId
 
 
 class SamplingIn(Strict):
     sampled_by: ShortText = Field(description="Who took the samples (personal data: never logged)")
+    sampler_subject_id: SubjectId
     place: ShortText = Field(description="Where, e.g. the unloading track or the yard")
     sampled_at: AwareDatetime = Field(description="When (time zone required); not before dispatch")
     method_standard: ShortText = Field(description="The sampling standard, e.g. GB/T 475")
@@ -102,6 +104,7 @@ class ReinspectionIn(Strict):
 class AgreementIn(Strict):
     agreed_by: ShortText = Field(description="Who agreed for the party (personal data: never logged)")
     agreed_at: AwareDatetime = Field(description="When (time zone required)")
+    subject_id: SubjectId
 
 
 class AgencyIn(Strict):
@@ -226,8 +229,8 @@ def request_reinspection(
 def appoint_agency(
     inspection_id: InspectionId, body: AgencyIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
-    supplier = Agreement(Party.SUPPLIER, body.supplier_agreement.agreed_by, body.supplier_agreement.agreed_at)
-    customer = Agreement(Party.CUSTOMER, body.customer_agreement.agreed_by, body.customer_agreement.agreed_at)
+    supplier = _agreement(Party.SUPPLIER, body.supplier_agreement)
+    customer = _agreement(Party.CUSTOMER, body.customer_agreement)
     result = inspections(request).appoint_agency(caller, inspection_id, body.agency, supplier, customer)
     return _versioned(response, result)
 
@@ -259,11 +262,16 @@ def _sampling(body: SamplingIn) -> Sampling:
         method_standard=body.method_standard,
         sample_ids=tuple(body.sample_ids),
         seal_numbers=tuple(body.seal_numbers),
-        witnesses=tuple(Witness(w.party, w.name, w.organisation) for w in body.witnesses),
+        witnesses=tuple(Witness(w.party, w.name, w.organisation, w.subject_id) for w in body.witnesses),
         is_joint=body.joint,
         sampling_party=body.sampling_party,
         other_party_consented=body.other_party_consented,
+        sampler_subject_id=body.sampler_subject_id,
     )
+
+
+def _agreement(party: Party, body: AgreementIn) -> Agreement:
+    return Agreement(party, body.agreed_by, body.agreed_at, body.subject_id)
 
 
 def _values(values: dict[str, MeasuredIn]) -> tuple[MeasuredEntry, ...]:

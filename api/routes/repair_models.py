@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.routes.cases import MoneyIn, ShortText, Strict, Text
+from api.routes.cases import MoneyIn, ShortText, Strict, SubjectId, Text
 from api.routes.liability import MoneyOut
 from domain.equipment import Exclusion
 from domain.repair import QuoteStatus, VisitResult
@@ -80,6 +80,7 @@ class ServiceRecordIn(Strict):
     document_attachment_id: UUID = Field(
         description="The signed service record: a current attachment of the case"
     )
+    subject_id: SubjectId
 
 
 class ReplacementOut(BaseModel):
@@ -119,10 +120,11 @@ class QuoteOut(BaseModel):
 
 
 class SignatureOut(BaseModel):
-    signer_name: str
+    signer_name: str = Field(description='Personal data: "[erased]" once the signer was erased')
     signed_at: datetime
     document_attachment_id: UUID
     document_sha256: str
+    subject_id: UUID = Field(description="The signer as a data subject")
 
 
 class VisitOut(BaseModel):

@@ -216,7 +216,7 @@ def sign_service_record(
     request: Request,
     response: Response,
 ) -> Any:
-    entry = ServiceRecordEntry(body.signer_name, body.signed_at, body.document_attachment_id)
+    entry = ServiceRecordEntry(body.signer_name, body.signed_at, body.document_attachment_id, body.subject_id)
     return _versioned(response, repairs(request).sign_service_record(caller, case_id, visit, entry))
 
 

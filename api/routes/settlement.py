@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentCaller, CurrentUser
 from api.problems import Problem
-from api.routes.cases import CaseId, MoneyIn, ShortText, Strict, Text
+from api.routes.cases import CaseId, MoneyIn, ShortText, Strict, SubjectId, Text
 from api.routes.contracts import READ_ERRORS, WRITE_ERRORS
 from api.routes.liability import MoneyOut
 from application.access import Reader
@@ -64,6 +64,7 @@ class AgreementIn(Strict):
     signer_role: ShortText = Field(description="Their role and organisation")
     signed_at: AwareDatetime
     document_attachment_id: UUID = Field(description="The signed agreement: a current attachment of the case")
+    subject_id: SubjectId
 
 
 class RejectionIn(Strict):
@@ -92,11 +93,12 @@ class LineOut(BaseModel):
 
 
 class AgreementOut(BaseModel):
-    signer_name: str
+    signer_name: str = Field(description='Personal data: "[erased]" once the signer was erased')
     signer_role: str
     signed_at: datetime
     document_attachment_id: UUID
     document_sha256: str
+    subject_id: UUID = Field(description="The signer as a data subject")
 
 
 class ProposalOut(BaseModel):
@@ -198,7 +200,9 @@ def sign_settlement(
     request: Request,
     response: Response,
 ) -> Any:
-    entry = AgreementEntry(body.signer_name, body.signer_role, body.signed_at, body.document_attachment_id)
+    entry = AgreementEntry(
+        body.signer_name, body.signer_role, body.signed_at, body.document_attachment_id, body.subject_id
+    )
     return _versioned(response, settlements(request).sign(caller, case_id, proposal, entry))
 
 

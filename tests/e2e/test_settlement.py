@@ -15,6 +15,7 @@ from tests.e2e.test_inspections import Story, appointment, coal_story, lab_resul
 CASES = "/api/v1/cases"
 AGREEMENT_PDF = b"%PDF-1.7\nhandling agreement: price reduced by 160,500.00 CNY, signed Zhou Min\n"
 SIGNED_AT = "2026-04-02T15:00:00+08:00"
+SIGNER_SUBJECT_ID = "5b1ec7d0-0000-4000-8000-00000000a001"  # the signer as a data subject
 
 
 @pytest.fixture
@@ -74,6 +75,7 @@ def signature(attachment_id: str) -> dict[str, str]:
         "signer_role": "purchasing manager, Huadian Jiangsu power plant",
         "signed_at": SIGNED_AT,
         "document_attachment_id": attachment_id,
+        "subject_id": SIGNER_SUBJECT_ID,
     }
 
 
@@ -107,6 +109,7 @@ def test_the_price_cut_is_computed_approved_signed_and_executed_by_a_credit_note
         "signed_at": "2026-04-02T15:00:00+08:00",
         "document_attachment_id": document,
         "document_sha256": hashlib.sha256(AGREEMENT_PDF).hexdigest(),
+        "subject_id": SIGNER_SUBJECT_ID,
     }
     assert settlement["closed"] and settlement["execution"]["reference"] == "CN-2026-0042"
     assert settlement["legal_hold"] is False

@@ -3,7 +3,7 @@ a signed agreement is executed, a rejection goes to negotiation or arbitration (
 
 from datetime import timedelta
 from decimal import Decimal
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -50,8 +50,13 @@ SMALL_COMPENSATION = Offer(
 )
 
 
+SIGNER_SUBJECT_ID = uuid4()  # one person: every agreement() is signed by the same
+
+
 def agreement(signed_at=NOW) -> SignedAgreement:
-    return SignedAgreement("Zhou Min", "purchasing manager, Jiangsu Huadian", signed_at, ATTACHMENT_ID, SHA)
+    return SignedAgreement(
+        "Zhou Min", "purchasing manager, Jiangsu Huadian", signed_at, ATTACHMENT_ID, SHA, SIGNER_SUBJECT_ID
+    )
 
 
 def proposed(offer: Offer = PRICE_CUT, by: Actor = AGENT) -> Settlement:
