@@ -17,6 +17,8 @@ from application.errors import (
     ComplaintNotReviewed,
     ContractNotFound,
     CorrectiveActionNotFound,
+    DataSubjectNotFound,
+    ErasureNotRequested,
     EvidenceTooLarge,
     EvidenceUnreadable,
     FeedbackLinkNotFound,
@@ -31,11 +33,14 @@ from application.errors import (
     ServicePolicyNotFound,
     SettlementNotProposed,
     ShipmentNotFound,
+    SubjectErased,
+    SubjectUnderLegalHold,
     UnitNotFound,
     VersionConflict,
 )
 from domain.access import GrantRuleViolation
 from domain.capa import CorrectiveActionRuleViolation
+from domain.erasure import ErasureRuleViolation
 from domain.errors import CaseRuleViolation, InvalidValue
 from domain.evidence import AttachmentNotFound, UnsupportedContent
 from domain.followup import FollowUpRuleViolation
@@ -118,6 +123,11 @@ _MAPPED: list[tuple[type[Exception], int, str, str]] = [
     (FeedbackLinkSpent, 410, "feedback-link-spent", "The feedback link was used already or expired"),
     (ComplaintNotReviewed, 404, "not-found", "The complaint is not verified yet"),
     (ComplaintReviewRuleViolation, 409, "complaint-review-rule", "Not allowed in the review's current state"),
+    (DataSubjectNotFound, 404, "not-found", "No case holds this data subject's personal data"),
+    (ErasureNotRequested, 404, "not-found", "No erasure requested for this data subject"),
+    (SubjectUnderLegalHold, 409, "legal-hold", "A case of the data subject is under legal hold"),
+    (ErasureRuleViolation, 409, "erasure-rule", "Not allowed in the erasure's current state"),
+    (SubjectErased, 409, "subject-erased", "This person's data was erased"),
     (InvalidValue, 422, "invalid-value", "Invalid value"),
 ]
 

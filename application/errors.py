@@ -96,3 +96,24 @@ class FeedbackLinkSpent(ApplicationError):
 
 class SubjectErased(ApplicationError):
     """The data subject's key was destroyed: their personal data cannot be recorded or read again."""
+
+
+class DataSubjectNotFound(ApplicationError):
+    """No case holds personal data of this data subject."""
+
+
+class ErasureNotRequested(ApplicationError):
+    """Nobody requested the erasure of this data subject yet."""
+
+
+class SubjectUnderLegalHold(ApplicationError):
+    """A case holding the data subject's personal data is under legal hold: nothing of it may be erased."""
+
+    def __init__(self, case_numbers: list[str]) -> None:
+        listed = ", ".join(case_numbers)
+        super().__init__(
+            f"the data subject's personal data is held in case(s) under legal hold: {listed}; "
+            "erasure waits until the hold is lifted",
+            field="subject_id",
+        )
+        self.case_numbers = case_numbers

@@ -82,6 +82,8 @@ class ReadKind(Enum):
     # The KPIs of a period (rates and counts by product, region, department, root cause or month): figures
     # for management, no case and no customer named.
     KPI = "kpi"
+    # Where the erasure of a data subject's personal data stands (requested, approved, carried out).
+    ERASURE = "erasure"
     ACCESS_LOG = "access_log"
     ACCESS_GRANTS = "access_grants"
     # The tamper evidence: signed checkpoints (no case data), and proofs (which carry raw events).
