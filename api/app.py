@@ -17,7 +17,9 @@ from api.routes import (
     capa,
     cases,
     contracts,
+    data_subjects,
     deadlines,
+    evidence_bundles,
     followups,
     inspections,
     integrity,
@@ -60,6 +62,9 @@ def create_app(services: Services, *, manage_lifecycle: bool = False) -> FastAPI
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if services.settings.run_projections:
             services.start_followers()
+        # Every process that serves reads forgets what another process erased, projections or not.
+        if services.erasure_watch is not None:
+            services.erasure_watch.start()
         try:
             yield
         finally:
@@ -74,6 +79,7 @@ def create_app(services: Services, *, manage_lifecycle: bool = False) -> FastAPI
     install_problem_handlers(app)
     app.include_router(cases.router)
     app.include_router(attachments.router)
+    app.include_router(evidence_bundles.router)
     app.include_router(integrity.router)
     app.include_router(access.router)
     app.include_router(contracts.router)
@@ -90,6 +96,7 @@ def create_app(services: Services, *, manage_lifecycle: bool = False) -> FastAPI
     app.include_router(followups.router)
     app.include_router(supervision.router)
     app.include_router(kpi.router)
+    app.include_router(data_subjects.router)
     app.include_router(graphql_router(services), prefix="/graphql", include_in_schema=False)
 
     @app.get("/healthz", tags=["operations"], summary="The process is up")

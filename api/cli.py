@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
@@ -22,12 +23,18 @@ from rich.table import Table
 from rich.text import Text
 
 from api import console
-from api.bootstrap import Services, bootstrap, database_url
+from api.bootstrap import Services, bootstrap, database_url, evidence_bundles
 from api.demo import DEMO_SET, create_first_users, load_demo
+from application.erasure import Erasures
+from application.errors import ApplicationError, ErasureNotRequested
+from application.evidence_bundles import BundleRequest
 from application.history import replay_steps
+from application.ledger import Caller
 from application.ports import BlobStore
 from domain.actor import Role
-from domain.errors import InvalidValue
+from domain.case_values import ERASED
+from domain.erasure import erasure_id
+from domain.errors import DomainError, InvalidValue
 from domain.kpi import Dimension, Period
 from domain.kpi_labels import Language, report_lines
 from infra import verification
@@ -36,7 +43,8 @@ from infra.database import open_pool
 from infra.integrity import CheckpointFile, ProofUnavailable
 from infra.logging import configure_logging
 from infra.settings import Settings
-from infra.signing import KeyFileError, SigningKey
+from infra.signing import KeyFileError, SigningKey, published_key_history
+from infra.timestamping import StoredTokenCheck, check_stored_tokens
 from infra.users import UnknownUser, UserExists
 from infra.verifier import parse_verifier_key
 from projections.kpi_queries import kpis
@@ -309,6 +317,9 @@ def checkpoint() -> None:
     with _services() as services:
         services.integrity_runner.catch_up()
         signed = services.integrity.checkpoint()
+        # With a TSA configured, it stamps this and any earlier unstamped checkpoint; if it does not
+        # answer, that is logged and the checkpoint stands without a token until a later try.
+        services.timestamps.stamp_pending()
     if signed is None:
         raise _fail("no events yet: nothing to sign")
     typer.echo(signed.note, nl=False)
@@ -318,12 +329,16 @@ def checkpoint() -> None:
 def verify(
     key: Annotated[
         str | None,
-        typer.Option(help="Verifier key (or @file holding it); default: derived from the signing key file"),
+        typer.Option(
+            help="Verifier key (or @file holding it), the first published or any later one; default: the "
+            "first key of the key history beside the signing key"
+        ),
     ] = None,
 ) -> None:
     """Recompute every Merkle leaf from the raw event rows and check all the tamper evidence.
 
-    Checks every checkpoint's signature, that the recomputed tree has every signed root, the chain of
+    Checks every checkpoint's signature by the key the key history makes valid for its size (and the
+    history's rotation statements), that the recomputed tree has every signed root, the chain of
     consistency between checkpoints, that the database's checkpoints and the checkpoint log file
     agree, and that every attachment's stored bytes still hash to the SHA-256 its event recorded.
     Exits 1 naming the first bad position and what is wrong.
@@ -332,13 +347,17 @@ def verify(
     configure_logging(settings.log_level)
     # Only the database, the key and the blobs: verifying migrates nothing and writes nothing.
     with _database(settings) as url:
-        verifier_key = _key_text(key) if key else _own_verifier_key(settings)
+        history = _published_key_history(settings)
+        verifier_key = _key_text(key) if key else _own_verifier_key(settings, history)
         with console.progress_bar("verifying events") as progress:
             report = verification.verify(
-                url, verifier_key, CheckpointFile(settings.checkpoint_log_path), progress
+                url, verifier_key, CheckpointFile(settings.checkpoint_log_path), progress, history
             )
         with _blob_store(settings, url) as blobs:
             verification.check_attachments(url, blobs, report)
+        stamps_ok = _report_timestamps(check_stored_tokens(url))
+    if report.ok and not stamps_ok:
+        raise typer.Exit(1)
     if report.ok:
         typer.echo(
             f"OK: {report.events} events and {report.checkpoints} signed checkpoints verify, "
@@ -357,6 +376,23 @@ def verify(
 
 
 MAX_FINDINGS_SHOWN = 20
+
+
+def _report_timestamps(checks: list[StoredTokenCheck]) -> bool:
+    """Print what the checkpoints' RFC 3161 tokens show; False if any does not verify."""
+    bad = [check for check in checks if check.facts is None]
+    for check in bad[:MAX_FINDINGS_SHOWN]:
+        problem = f"TIMESTAMP INVALID: checkpoint {check.tree_size}: {check.problem}"
+        console.stderr().print(problem, markup=False)
+    good = [check.facts for check in checks if check.facts is not None]
+    if good:
+        latest = good[-1]
+        typer.echo(
+            f"timestamps: {len(good)} checkpoint tokens verify; latest genTime "
+            f"{latest.gen_time.isoformat()} by {latest.tsa_subject} "
+            f"(certificate SHA-256 {latest.tsa_cert_sha256})"
+        )
+    return not bad
 
 
 @contextmanager
@@ -378,7 +414,20 @@ def _blob_store(settings: Settings, url: str) -> Iterator[BlobStore]:
         pool.close()
 
 
-def _own_verifier_key(settings: Settings) -> str:
+def _published_key_history(settings: Settings) -> dict[str, Any] | None:
+    try:
+        return published_key_history(settings.signing_key_path)
+    except KeyFileError as error:
+        raise _fail(str(error)) from None
+
+
+def _own_verifier_key(settings: Settings, history: dict[str, Any] | None) -> str:
+    """The first key of the key history (trust flows from it through the rotations), or the key file's."""
+    if history is not None:
+        try:
+            return str(history["keys"][0]["verifier_key"])
+        except (KeyError, IndexError, TypeError):
+            raise _fail("the key history names no first key; pass the published key with --key") from None
     try:
         return SigningKey.load(settings.signing_key_path).verifier_key(settings.log_origin)
     except KeyFileError as error:
@@ -395,10 +444,42 @@ def _key_text(argument: str) -> str:
 
 
 @cli.command("public-key")
-def public_key() -> None:
+def public_key(
+    history: Annotated[
+        bool, typer.Option("--history", help="Print the key history (keys.json): which key was valid when")
+    ] = False,
+) -> None:
     """Print the verifier key of the checkpoint signing key (what `verifier.py --key` takes)."""
     with _services() as services:
-        typer.echo(services.integrity.verifier_key)
+        if history:
+            typer.echo(json.dumps(services.integrity.key_history_document(), indent=2))
+        else:
+            typer.echo(services.integrity.verifier_key)
+
+
+@cli.command("rotate-key")
+def rotate_key() -> None:
+    """Make a new key sign every checkpoint from now on, introduced by the current key.
+
+    Checkpoints signed so far stay verifiable with the old key; the key history (`public-key --history`)
+    says from which tree size the new key is valid. Prints the new verifier key and its fingerprint:
+    publish both.
+    """
+    settings = Settings()
+    first_key = settings.signing_key_path
+    if not first_key.exists() and _published_key_history(settings) is None:
+        raise _fail(f"no signing key at {first_key}: there is no key to rotate yet")
+    if not os.access(first_key.parent, os.W_OK | os.X_OK):
+        raise _fail(f"the signing key folder {first_key.parent} is not writable: no key was rotated")
+    try:
+        with _services() as services:
+            services.integrity.rotate_key()
+            current = services.integrity.key_history_document()["keys"][-1]
+    except (KeyFileError, OSError) as error:
+        raise _fail(f"no key was rotated: {error}") from None
+    typer.echo(current["verifier_key"])
+    typer.echo(f"fingerprint {current['fingerprint']}")
+    typer.echo(f"first-tree-size {current['first_tree_size']}")
 
 
 @proof_cli.command("inclusion")
@@ -427,6 +508,114 @@ def _print_proof(make: Callable[..., dict[str, Any]], *args: Any) -> None:
     except ProofUnavailable as unavailable:
         raise _fail(str(unavailable)) from None
     typer.echo(json.dumps(document, indent=2))
+
+
+# -- data subjects ----------------------------------------------------------------------------------
+
+SubjectArgument = Annotated[UUID, typer.Argument(help="The data subject's UUID (a case's contact names it)")]
+AsUser = Annotated[str, typer.Option("--as", help="The user who acts: an existing user, whose roles decide")]
+
+
+@cli.command("erase-subject")
+def erase_subject(
+    subject_id: SubjectArgument,
+    as_user: AsUser,
+    reason: Annotated[
+        str | None,
+        typer.Option(help="Request the erasure first, saying why (no personal data); a manager approves it"),
+    ] = None,
+) -> None:
+    """Erase a data subject's personal data by destroying their key, once a manager approved it.
+
+    With --reason and no erasure requested yet, this records the request instead; a manager then runs
+    `aftersales approve-erasure ID --as MANAGER_ID`, and this command is run again to carry it out.
+    """
+    with _services() as services:
+        caller = _acting_user(services, as_user)
+        erasures = Erasures(services.ledger, services.subject_keys, services.read_access)
+        if reason is not None and services.ledger.find(erasure_id(subject_id)) is None:
+            _refused_unless(lambda: erasures.request(caller, subject_id, reason))
+            typer.echo(
+                f"erasure of data subject {subject_id} requested; a manager must approve it: "
+                f"aftersales approve-erasure {subject_id} --as MANAGER_ID, then run erase-subject again"
+            )
+            return
+        _refused_unless(lambda: erasures.erase(caller, subject_id))
+    typer.echo(
+        f"erased: the key of data subject {subject_id} is destroyed; their personal data reads as "
+        f"{ERASED!r} everywhere, and every event and proof still verifies"
+    )
+
+
+@cli.command("approve-erasure")
+def approve_erasure(subject_id: SubjectArgument, as_user: AsUser) -> None:
+    """Approve a requested erasure of a data subject's personal data (a manager other than the requester)."""
+    with _services() as services:
+        caller = _acting_user(services, as_user)
+        erasures = Erasures(services.ledger, services.subject_keys, services.read_access)
+        _refused_unless(lambda: erasures.approve(caller, subject_id))
+    typer.echo(
+        f"erasure of data subject {subject_id} approved; compliance carries it out: "
+        f"aftersales erase-subject {subject_id} --as COMPLIANCE_ID"
+    )
+
+
+def _acting_user(services: Services, user_id: str) -> Caller:
+    found = [u for u in services.users.list() if u.id == user_id and u.revoked_at is None]
+    if not found:
+        raise _fail(f"no active user {user_id}")
+    return Caller(found[0].id, found[0].roles)
+
+
+def _refused_unless(command: Callable[[], Any]) -> None:
+    """Run the use case; a refusal (a role, a rule, a legal hold) ends the command with its reason."""
+    try:
+        command()
+    except ErasureNotRequested as missing:
+        raise _fail(f"{missing}; request it with --reason TEXT") from None
+    except (ApplicationError, DomainError) as refused:
+        raise _fail(str(refused)) from None
+
+
+# -- evidence bundles -------------------------------------------------------------------------------
+
+
+class BundleFormat(Enum):
+    ZIP = "zip"
+    TAR_GZ = "tar.gz"
+
+
+@cli.command("export")
+def export_bundle(
+    case: Annotated[str, typer.Argument(help="The case's UUID or its number, e.g. AS-2026-000001")],
+    purpose: Annotated[str, typer.Option(help="Why the case leaves the company, e.g. an arbitration")],
+    matter: Annotated[str, typer.Option(help="The legal matter (file reference) it is exported under")],
+    as_user: AsUser,
+    out: Annotated[Path, typer.Option(help="The archive to write", dir_okay=False)],
+    bundle_format: Annotated[BundleFormat, typer.Option("--format", help="The archive's format")] = (
+        BundleFormat.ZIP
+    ),
+) -> None:
+    """Export a case's evidence bundle for arbitration or court (docs/evidence-bundle.md), as compliance.
+
+    The export is recorded as the case's last event; `python -m infra.verify_bundle` checks the bundle.
+    """
+    partial_file = out.with_name(out.name + ".partial")
+    with _services() as services:
+        case_id = _case_id(services, case)
+        if case_id is None:
+            raise _fail(f"no case {case}")
+        caller = _acting_user(services, as_user)
+        asked = BundleRequest(purpose, matter, bundle_format.value)
+        try:
+            with open(partial_file, "wb") as archive, console.progress_bar("exporting bundle") as progress:
+                export = evidence_bundles(services).export(caller, case_id, asked, archive, progress)
+        except (ApplicationError, DomainError) as refused:
+            partial_file.unlink(missing_ok=True)
+            raise _fail(str(refused)) from None
+    partial_file.replace(out)
+    typer.echo(f"bundle {export.bundle_id} of {export.case_number} (head version {export.head_version})")
+    typer.echo(f"written to {out}")
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """Who may do what: one permission matrix over every command and every read, for every role.
 
 The README's permission table and the route-by-route tests are checked against `PERMISSIONS`.
-Auditors and compliance officers read everything and change nothing; staff of other departments
+Auditors and compliance officers read everything and change nothing (but compliance carries out the
+erasure of a data subject's personal data); staff of other departments
 read a case only under an approved access grant.
 """
 
@@ -96,6 +97,13 @@ class Command(Enum):
     # The supervision's review of a service complaint: verify it, record accountability and the apology,
     # close the review.
     REVIEW_COMPLAINT = "review_complaint"
+    # An evidence bundle of a case for arbitration or court (docs/evidence-bundle.md); itself an event.
+    EXPORT_EVIDENCE_BUNDLE = "export_evidence_bundle"
+    # Erasure of a data subject's personal data by destroying their key: compliance requests it and
+    # carries it out, a manager approves it in between.
+    REQUEST_ERASURE = "request_erasure"
+    APPROVE_ERASURE = "approve_erasure"
+    ERASE_SUBJECT = "erase_subject"
 
 
 class Allowance(Enum):
@@ -280,6 +288,15 @@ PERMISSIONS: dict[Subject, dict[Role, Allowance]] = {
     # The KPIs name no case, but they are the periodic feedback to management on how the department does:
     # management and those who oversee it, not the agents and engineers measured by them.
     ReadKind.KPI: _always(_MANAGER, _AUDITOR, _COMPLIANCE, _SUPERVISOR, _ADMIN),
+    # What leaves the company for a court or an arbitrator, under a legal matter, is compliance's call.
+    Command.EXPORT_EVIDENCE_BUNDLE: _always(_COMPLIANCE),
+    # Erasure is the one change compliance makes: it answers for the data subjects' rights. Destroying a
+    # key cannot be undone, so a manager approves it (the domain refuses the requester). Where an erasure
+    # stands is read by those who take part in it and by the auditors.
+    Command.REQUEST_ERASURE: _always(_COMPLIANCE, _ADMIN),
+    Command.APPROVE_ERASURE: _always(_MANAGER, _ADMIN),
+    Command.ERASE_SUBJECT: _always(_COMPLIANCE, _ADMIN),
+    ReadKind.ERASURE: _always(_MANAGER, _AUDITOR, _COMPLIANCE, _ADMIN),
 }
 
 # The widest reach first: a user with several roles acts in the one that reaches furthest.

@@ -375,6 +375,31 @@ class Case(Aggregate):
             attachment_id=attachment_id, superseded_by=superseded_by, reason=reason, actor=by, occurred_at=at
         )
 
+    def record_evidence_export(
+        self,
+        bundle_id: str,
+        stream_heads: dict[str, int],
+        purpose: str,
+        legal_matter: str,
+        bundle_format: str,
+        by: Actor,
+        now: datetime,
+    ) -> None:
+        """An evidence bundle of the case was exported (docs/evidence-bundle.md). The event states the
+        case's version before it and the other streams' heads: what the bundle holds, and all of it."""
+        require_text(purpose, "purpose", "an evidence bundle is exported for a stated purpose")
+        require_text(legal_matter, "legal_matter", "an evidence bundle is exported under a legal matter")
+        self._evidence_exported(
+            bundle_id=bundle_id,
+            head_version=self.version,
+            stream_heads=dict(stream_heads),
+            purpose=purpose,
+            legal_matter=legal_matter,
+            format=bundle_format,
+            actor=by,
+            occurred_at=now,
+        )
+
     def attachment(self, attachment_id: UUID) -> Attachment:
         found = self.attachments.get(attachment_id)
         if found is None:
@@ -576,6 +601,20 @@ class Case(Aggregate):
         self.attachments[attachment_id] = replace(
             self.attachments[attachment_id], superseded_by=superseded_by, superseded_at=occurred_at
         )
+
+    @event("EvidenceBundleExported")
+    def _evidence_exported(
+        self,
+        bundle_id: str,
+        head_version: int,
+        stream_heads: dict[str, int],
+        purpose: str,
+        legal_matter: str,
+        format: str,
+        actor: Actor,
+        occurred_at: datetime,
+    ) -> None:
+        """The export changes nothing of the case: the event is its record in the history."""
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -213,6 +213,11 @@ def _placed_under_legal_hold(e: Any) -> Effect:
     return Effect({"legal_hold": True}, "Placed under legal hold: nothing about the case may be erased")
 
 
+@_handles(Case.EvidenceBundleExported)
+def _evidence_bundle_exported(e: Any) -> Effect:
+    return Effect({}, f"Evidence bundle {e.bundle_id} exported ({e.format}) up to version {e.head_version}")
+
+
 # -- writing a batch ------------------------------------------------------------------------------
 
 

@@ -243,6 +243,7 @@ class RepairVisit:
     parts_used: list[PartUsed] = strawberry.field(description="The parts used")
     result: str | None = strawberry.field(description="fixed, not_fixed or needs_parts; null until recorded")
     signed_by: str | None = strawberry.field(description="Who signed the service record (personal data)")
+    signer_subject_id: strawberry.ID | None = strawberry.field(description="The signer as a data subject")
     signed_at: datetime | None = strawberry.field(description="When the service record was signed")
     document_attachment_id: strawberry.ID | None = strawberry.field(description="The signed record")
 
@@ -262,6 +263,7 @@ class RepairVisit:
             parts_used=[PartUsed(part_number=p.part_number, quantity=p.quantity) for p in visit.parts_used],
             result=visit.result.value if visit.result else None,
             signed_by=signature.signer_name if signature else None,
+            signer_subject_id=strawberry.ID(str(signature.subject_id)) if signature else None,
             signed_at=signature.signed_at if signature else None,
             document_attachment_id=strawberry.ID(str(signature.document_attachment_id))
             if signature

@@ -613,10 +613,38 @@ SURFACES += [
     rest("GET", "/api/v1/kpis.csv?period=2026-10&by=product&lang=zh-CN", ReadKind.KPI),
     graphql("kpis", '{ kpis(period: "2026-10", by: DEPARTMENT) { figures { rate } } }', ReadKind.KPI),
 ]
+# The erasure of a data subject: the module's subject is unknown (no case holds their data), so every
+# step is authorised, then refused with 404; nothing is erased.
+UNKNOWN_SUBJECT = "0e7a5e00-0000-4000-8000-000000000000"
+# Compliance's one change: a data subject's erasure, which changes no case.
+COMPLIANCE_CHANGES = {Command.REQUEST_ERASURE, Command.ERASE_SUBJECT}
+
+
+def _erasure(method: str, suffix: str, subject: Subject, body: Any = None) -> Surface:
+    path = "/api/v1/data-subjects/{subject_id}/erasure" + suffix
+
+    def send(world: World, token: str) -> Any:
+        url = path.format(subject_id=UNKNOWN_SUBJECT)
+        return world.client.request(method, url, json=body, headers=auth(token))
+
+    return Surface(f"`{method} {path}`", subject, send, route=(method, path))
+
+
+SURFACES += [
+    _erasure("POST", "", Command.REQUEST_ERASURE, {"reason": "The subject asked to be erased"}),
+    _erasure("POST", "/approval", Command.APPROVE_ERASURE),
+    _erasure("POST", "/execution", Command.ERASE_SUBJECT),
+    _erasure("GET", "", ReadKind.ERASURE),
+]
+# Compliance's other act: exporting a case's evidence bundle, recorded as an event of the case.
+BUNDLE = {"purpose": "Arbitration of the coal dispute", "legal_matter": "CIETAC 2026-0001"}
+SURFACES += [rest("POST", f"{CASES}/evidence-bundles", Command.EXPORT_EVIDENCE_BUNDLE, BUNDLE)]
+COMPLIANCE_CHANGES |= {Command.EXPORT_EVIDENCE_BUNDLE}
 # Served to anyone, without a token: what a third party needs to check a proof; the customer's feedback
 # link (the link's token is the permission).
 PUBLIC_ROUTES = {
     ("GET", f"{INTEGRITY}/public-key"),
+    ("GET", f"{INTEGRITY}/keys"),
     ("GET", "/api/v1/feedback/{token}"),
     ("POST", "/api/v1/feedback/{token}"),
 }
@@ -772,7 +800,8 @@ def test_auditors_and_compliance_officers_read_everything_and_change_nothing(wor
     history = [(world.case_id, "case"), (world.pending_grant, "grant"), (world.staff_grant, "grant")]
     versions = {i: len(list(world.services.ledger.events.get(uuid.UUID(i)))) for i, _ in history}
 
-    commands = [s for s in SURFACES if isinstance(s.subject, Command)]
+    changes = COMPLIANCE_CHANGES if role is Role.COMPLIANCE else set()
+    commands = [s for s in SURFACES if isinstance(s.subject, Command) and s.subject not in changes]
     reads = [s for s in SURFACES if isinstance(s.subject, ReadKind) and s.subject is not ReadKind.ACCESS_LOG]
 
     assert all(_send(s, world, role).status_code == 403 for s in commands)

@@ -33,6 +33,7 @@ NOW = REGISTERED_AT + timedelta(days=1)
 
 AGENT = Actor("agent-1", Role.SERVICE_AGENT)
 MANAGER = Actor("manager-1", Role.MANAGER)
+COMPLIANCE = Actor("compliance-1", Role.COMPLIANCE)
 CNY_1200 = Money(Decimal("1200.5000"), "CNY")
 LAB_REPORT = StoredFile("ab" * 32, 52_000, "application/pdf", "CCIC report 0815.pdf")
 
@@ -178,3 +179,14 @@ def satisfied(yes: bool = True) -> Step:
 
 def held() -> Step:
     return lambda case, at: case.place_under_legal_hold("Settlement taken to arbitration", MANAGER, at)
+
+
+def exported(
+    purpose: str = "Arbitration of the Q5500 dispute", legal_matter: str = "CIETAC 2026-0815"
+) -> Step:
+    """An evidence bundle exported, stating one other stream (an inspection) at version 3."""
+    heads = {"8e2a9a0d-82d2-4435-aab9-fc8de5b015cf": 3}
+    bundle = "5a5f2dd5-a90f-486a-bddc-b4f4b946e548"
+    return lambda case, at: case.record_evidence_export(
+        bundle, heads, purpose, legal_matter, "zip", COMPLIANCE, at
+    )

@@ -19,6 +19,7 @@ from tests.unit.given import (
     attached,
     closed,
     executed,
+    exported,
     flagged_late,
     held,
     history,
@@ -71,6 +72,7 @@ EVERY_EVENT: list[DomainEvent] = history(
     reopened(),
     held(),
     withdrawn(),
+    exported(),
 ).collect_events()
 
 
