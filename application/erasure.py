@@ -15,7 +15,6 @@ Every process forgets what it decoded of an erased subject: the one that erases 
 through `ErasureWatch`, which follows the event store for `KeyDestroyed`.
 """
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +30,7 @@ from application.authorization import Command, authorise
 from application.errors import DataSubjectNotFound, ErasureNotRequested, SubjectUnderLegalHold
 from application.ledger import Caller, CaseLedger, CommandResult
 from application.ports import SubjectKeys
+from application.watch import Watch
 from domain.case import Case
 from domain.erasure import Erasure, ErasureRuleViolation, erasure_id
 
@@ -176,22 +176,22 @@ def _forget_decoded_aggregates(ledger: CaseLedger) -> None:
         repository.cache = Cache()
 
 
-class ErasureWatch:
+class ErasureWatch(Watch):
     """Makes this process forget what it holds of a subject that another process erased (e.g. the CLI
     while the server runs): it follows the event store for `KeyDestroyed`, drops its cached copy of the
     subject's key (`destroy` is idempotent; it also finishes an erasure whose process failed after the
     event) and then its cached aggregates. Runs in a background thread every `every_seconds`."""
 
+    name = "erasure"
+
     def __init__(
         self, ledger: CaseLedger, subject_keys: SubjectKeys, every_seconds: float = WATCH_SECONDS
     ) -> None:
+        super().__init__(every_seconds)
         self.ledger = ledger
         self.subject_keys = subject_keys
-        self.every_seconds = every_seconds
         # Erasures before this process started: it holds nothing decoded from before.
         self._seen = ledger.recorder.max_notification_id() or 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
         """Forget the subjects erased since the last round; returns how many there were."""
@@ -214,23 +214,3 @@ class ErasureWatch:
             log.info("erasure.seen_elsewhere", erasures=len(found))
         self._seen = head
         return len(found)
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="erasure-watch", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        thread, self._thread = self._thread, None
-        self._stop.set()
-        if thread is not None:
-            thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every_seconds):
-            try:
-                self.run_once()
-            except Exception:  # the watch must outlive a database hiccup; the next round retries
-                log.exception("erasure.watch_failed")

@@ -11,7 +11,6 @@ and saves at the next version; the event store's unique (originator_id, version)
 concurrent saves in, and the loser's next round finds the alerts raised (docs/decisions.md).
 """
 
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +23,7 @@ from application.access import ReadAccess, Reader, ReadKind
 from application.authorization import Command, authorise
 from application.errors import CaseNotFound, ServicePolicyNotFound
 from application.ledger import Caller, CaseLedger, CommandResult
+from application.watch import Watch
 from domain.case import CaseType
 from domain.clock_marks import (
     CaseFacts,
@@ -161,12 +161,14 @@ class ServiceClocks:
         return clocks.at(self.ledger.clock.now())
 
 
-class ClockWatch:
+class ClockWatch(Watch):
     """Raises the at-risk and breach alerts of the clocks the read model names as candidates.
 
     `candidates(now)` lists the cases whose stored clocks may be at risk or breached at `now` and were not
     alerted yet; each is computed afresh before anything is raised. Runs in a background thread every
     `every_seconds`, or once with `run_once` (tests, the CLI)."""
+
+    name = "service_clocks"
 
     def __init__(
         self,
@@ -174,11 +176,9 @@ class ClockWatch:
         candidates: Callable[[datetime], Iterable[UUID]],
         every_seconds: float = WATCH_SECONDS,
     ) -> None:
+        super().__init__(every_seconds)
         self.ledger = ledger
         self.candidates = candidates
-        self.every_seconds = every_seconds
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
         """Raise what is due now; returns how many alerts were raised."""
@@ -205,23 +205,3 @@ class ClockWatch:
             return 0
         log.info("service_clocks.alerted", case_id=str(case_id), raised=raised)
         return len(raised)
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="service-clock-watch", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        thread, self._thread = self._thread, None
-        self._stop.set()
-        if thread is not None:
-            thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every_seconds):
-            try:
-                self.run_once()
-            except Exception:  # the watch must outlive a database hiccup; the next round retries
-                log.exception("service_clocks.watch_failed")

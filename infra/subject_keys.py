@@ -22,6 +22,7 @@ from psycopg_pool import ConnectionPool
 
 from application.errors import SubjectErased
 from application.ports import SubjectKeys
+from infra.key_files import create_secret_file
 
 KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12  # the GCM nonce; random per sealing
@@ -221,18 +222,4 @@ def load_or_create_kek(path: Path) -> bytes:
 
 
 def _create_kek_file(path: Path) -> None:
-    # Written aside and linked into place: a hard link refuses to overwrite, so if another process
-    # created the key meanwhile, its key stands; nobody ever reads a half-written key.
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(AESGCM.generate_key(bit_length=8 * KEY_BYTES))
-            file.flush()
-            os.fsync(file.fileno())
-        os.link(temporary, path)
-    except FileExistsError:
-        pass
-    finally:
-        temporary.unlink(missing_ok=True)
+    create_secret_file(path, AESGCM.generate_key(bit_length=8 * KEY_BYTES))
