@@ -12,11 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentCaller, CurrentUser
 from api.problems import Problem
+from api.routes.answers import versioned
 from api.routes.cases import ShortText, Strict, Text
 from api.routes.contracts import READ_ERRORS, WRITE_ERRORS, open_read, respond
 from application.access import Reader
 from application.capa import ActionReport, ActionRequest, CorrectiveActions
-from application.ledger import CommandResult
 from domain.access import ReadKind
 from domain.actor import Actor
 from domain.capa import ActionKind, ActionStatus
@@ -126,11 +126,6 @@ def actions(request: Request) -> CorrectiveActions:
     return CorrectiveActions(services.ledger, services.read_access)
 
 
-def _versioned(response: Response, result: CommandResult) -> dict[str, Any]:
-    response.headers["ETag"] = f'"{result.version}"'
-    return result.as_response()
-
-
 @router.post(
     "",
     status_code=201,
@@ -156,7 +151,7 @@ def raise_action(body: ActionCreate, caller: CurrentCaller, request: Request, re
 def reassign(
     action_id: ActionId, body: ReassignIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
-    return _versioned(response, actions(request).reassign(caller, action_id, body.owner, body.reason))
+    return versioned(response, actions(request).reassign(caller, action_id, body.owner, body.reason))
 
 
 @router.post(
@@ -168,7 +163,7 @@ def reassign(
 def change_due_date(
     action_id: ActionId, body: DueDateIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
-    return _versioned(response, actions(request).change_due_date(caller, action_id, body.due, body.reason))
+    return versioned(response, actions(request).change_due_date(caller, action_id, body.due, body.reason))
 
 
 @router.post(
@@ -180,7 +175,7 @@ def change_due_date(
 def complete(
     action_id: ActionId, body: CompleteIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
-    return _versioned(response, actions(request).complete(caller, action_id, body.what_was_done))
+    return versioned(response, actions(request).complete(caller, action_id, body.what_was_done))
 
 
 @router.post(
@@ -194,7 +189,7 @@ def verify(
     action_id: ActionId, body: VerifyIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
     result = actions(request).verify_effectiveness(caller, action_id, body.effective, body.evidence)
-    return _versioned(response, result)
+    return versioned(response, result)
 
 
 @router.post(
@@ -206,7 +201,7 @@ def verify(
 def cancel(
     action_id: ActionId, body: CancelIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
-    return _versioned(response, actions(request).cancel(caller, action_id, body.reason))
+    return versioned(response, actions(request).cancel(caller, action_id, body.reason))
 
 
 # Declared before `/{action_id}`, which would otherwise take "pareto" for an id.

@@ -11,11 +11,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentCaller, CurrentUser
 from api.problems import Problem
+from api.routes.answers import versioned
 from api.routes.cases import Strict, Text
 from api.routes.contracts import READ_ERRORS, WRITE_ERRORS
 from application.access import Reader
 from application.erasure import Erasures
-from application.ledger import CommandResult
 from domain.erasure import ErasureStatus
 
 router = APIRouter(prefix="/api/v1/data-subjects/{subject_id}/erasure", tags=["data subjects"])
@@ -68,11 +68,6 @@ def erasures(request: Request) -> Erasures:
     return Erasures(services.ledger, services.subject_keys, services.read_access)
 
 
-def _versioned(response: Response, result: CommandResult) -> dict[str, Any]:
-    response.headers["ETag"] = f'"{result.version}"'
-    return result.as_response()
-
-
 @router.post(
     "",
     status_code=201,
@@ -85,7 +80,7 @@ def request_erasure(
 ) -> Any:
     result = erasures(request).request(caller, subject_id, body.reason)
     response.headers["Location"] = f"/api/v1/data-subjects/{subject_id}/erasure"
-    return _versioned(response, result)
+    return versioned(response, result)
 
 
 @router.post(
@@ -97,7 +92,7 @@ def request_erasure(
 def approve_erasure(
     subject_id: SubjectId, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
-    return _versioned(response, erasures(request).approve(caller, subject_id))
+    return versioned(response, erasures(request).approve(caller, subject_id))
 
 
 @router.post(
@@ -112,7 +107,7 @@ def approve_erasure(
 def execute_erasure(
     subject_id: SubjectId, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
-    return _versioned(response, erasures(request).erase(caller, subject_id))
+    return versioned(response, erasures(request).erase(caller, subject_id))
 
 
 @router.get(

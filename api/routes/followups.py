@@ -11,11 +11,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentCaller, CurrentUser
 from api.problems import Problem
+from api.routes.answers import versioned
 from api.routes.cases import CaseId, Strict, Text
 from api.routes.contracts import READ_ERRORS, WRITE_ERRORS, open_read
 from application.access import Reader
 from application.followups import FollowUps
-from application.ledger import CommandResult
 from domain.access import ReadKind
 from domain.followup import HIGHEST_RATING, LOWEST_RATING, ContactChannel, FollowUpReason, FollowUpStatus
 from infra.feedback_links import PostgresFeedbackLinks
@@ -120,11 +120,6 @@ def follow_ups(request: Request) -> FollowUps:
     )
 
 
-def _versioned(response: Response, result: CommandResult) -> dict[str, Any]:
-    response.headers["ETag"] = f'"{result.version}"'
-    return result.as_response()
-
-
 @router.get(
     "/api/v1/follow-ups/due",
     response_model=list[DueOut],
@@ -154,7 +149,7 @@ def record_contact(
     case_id: CaseId, body: ContactIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
     result = follow_ups(request).record_contact(caller, case_id, body.channel, body.reached, body.note)
-    return _versioned(response, result)
+    return versioned(response, result)
 
 
 @router.post(
@@ -164,7 +159,7 @@ def record_contact(
     summary="Record the customer's satisfaction, 1 to 5 and a comment, as an agent heard it",
 )
 def rate(case_id: CaseId, body: RatingIn, caller: CurrentCaller, request: Request, response: Response) -> Any:
-    return _versioned(response, follow_ups(request).rate(caller, case_id, body.rating, body.comment))
+    return versioned(response, follow_ups(request).rate(caller, case_id, body.rating, body.comment))
 
 
 @router.post(
@@ -177,7 +172,7 @@ def record_outcome(
     case_id: CaseId, body: OutcomeIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
     result = follow_ups(request).record_outcome(caller, case_id, body.outcome, body.usage_normal)
-    return _versioned(response, result)
+    return versioned(response, result)
 
 
 @router.post(
@@ -226,4 +221,4 @@ def feedback_subject(token: Token, request: Request) -> Any:
     summary="The customer rates the service, 1 to 5 and a comment; the link works once (no login)",
 )
 def give_feedback(token: Token, body: RatingIn, request: Request, response: Response) -> Any:
-    return _versioned(response, follow_ups(request).rate_through_link(token, body.rating, body.comment))
+    return versioned(response, follow_ups(request).rate_through_link(token, body.rating, body.comment))

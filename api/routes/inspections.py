@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import CurrentCaller, CurrentUser
 from api.inspection_report import InspectionPublic, inspection_public
 from api.problems import Problem
+from api.routes.answers import versioned
 from api.routes.cases import ShortText, Strict, SubjectId, Text
 from api.routes.contracts import READ_ERRORS, WRITE_ERRORS, respond
 from application.access import Reader
@@ -131,11 +132,6 @@ def inspections(request: Request) -> Inspections:
     return Inspections(services.ledger, services.read_access)
 
 
-def _versioned(response: Response, result: Any) -> dict[str, Any]:
-    response.headers["ETag"] = f'"{result.version}"'
-    return dict(result.as_response())
-
-
 @router.post(
     "",
     status_code=201,
@@ -180,7 +176,7 @@ def record_result(
         agency=body.agency,
         report_attachment_id=body.report_attachment_id,
     )
-    return _versioned(response, inspections(request).record_result(caller, inspection_id, entry))
+    return versioned(response, inspections(request).record_result(caller, inspection_id, entry))
 
 
 @router.post(
@@ -201,7 +197,7 @@ def correct_result(
     result = inspections(request).correct_result(
         caller, inspection_id, result_id, _values(body.values), body.reason
     )
-    return _versioned(response, result)
+    return versioned(response, result)
 
 
 @router.post(
@@ -217,7 +213,7 @@ def request_reinspection(
     request: Request,
     response: Response,
 ) -> Any:
-    return _versioned(response, inspections(request).request_reinspection(caller, inspection_id, body.reason))
+    return versioned(response, inspections(request).request_reinspection(caller, inspection_id, body.reason))
 
 
 @router.post(
@@ -232,7 +228,7 @@ def appoint_agency(
     supplier = _agreement(Party.SUPPLIER, body.supplier_agreement)
     customer = _agreement(Party.CUSTOMER, body.customer_agreement)
     result = inspections(request).appoint_agency(caller, inspection_id, body.agency, supplier, customer)
-    return _versioned(response, result)
+    return versioned(response, result)
 
 
 @router.get(

@@ -12,10 +12,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentCaller, CurrentUser
 from api.problems import Problem
+from api.routes.answers import versioned
 from api.routes.cases import CaseId, Strict, Text
 from api.routes.contracts import READ_ERRORS, WRITE_ERRORS
 from application.access import Reader
-from application.ledger import CommandResult
 from application.liability import LiabilityDeterminations, LiabilityEntry, LiabilityReport
 from domain.errors import InvalidValue
 from domain.liability import Party, RootCause
@@ -123,11 +123,6 @@ def determinations(request: Request) -> LiabilityDeterminations:
     return LiabilityDeterminations(services.ledger, services.read_access)
 
 
-def _versioned(response: Response, result: CommandResult) -> dict[str, Any]:
-    response.headers["ETag"] = f'"{result.version}"'
-    return result.as_response()
-
-
 @router.post(
     "/{case_id}/liability",
     status_code=201,
@@ -167,7 +162,7 @@ def propose_liability(
         rationale=body.rationale,
         change_reason=body.change_reason,
     )
-    return _versioned(response, determinations(request).propose(caller, case_id, entry))
+    return versioned(response, determinations(request).propose(caller, case_id, entry))
 
 
 _DECISION_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -190,7 +185,7 @@ _DECISION_ERRORS: dict[int | str, dict[str, Any]] = {
 def approve_liability(
     case_id: CaseId, proposal: ProposalNumber, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
-    return _versioned(response, determinations(request).approve(caller, case_id, proposal))
+    return versioned(response, determinations(request).approve(caller, case_id, proposal))
 
 
 @router.post(
@@ -207,7 +202,7 @@ def reject_liability(
     request: Request,
     response: Response,
 ) -> Any:
-    return _versioned(response, determinations(request).reject(caller, case_id, proposal, body.reason))
+    return versioned(response, determinations(request).reject(caller, case_id, proposal, body.reason))
 
 
 @router.get(

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentCaller, CurrentUser
 from api.problems import Problem
+from api.routes.answers import versioned
 from api.routes.cases import CaseId, MoneyIn
 from api.routes.contracts import READ_ERRORS, WRITE_ERRORS, within
 from api.routes.repair_models import (
@@ -26,7 +27,6 @@ from api.routes.repair_models import (
     WorkIn,
 )
 from application.access import Reader
-from application.ledger import CommandResult
 from application.repairs import RepairRequest, Repairs, RepairView, ServiceRecordEntry, WorkEntry
 from domain.money import Money
 from domain.repair import IssuedQuote, PartUsed, Quote, QuoteLine, Visit
@@ -60,11 +60,6 @@ def repairs(request: Request) -> Repairs:
     return Repairs(services.ledger, services.read_access, policy)
 
 
-def _versioned(response: Response, result: CommandResult) -> dict[str, Any]:
-    response.headers["ETag"] = f'"{result.version}"'
-    return result.as_response()
-
-
 def _money(body: MoneyIn, field: str) -> Money:
     with within(field):
         return Money(body.amount, body.currency)
@@ -84,7 +79,7 @@ def open_repair(
     case_id: CaseId, body: RepairOpen, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
     request_of = RepairRequest(body.serial_number, body.component_class, body.fault_code)
-    return _versioned(response, repairs(request).open(caller, case_id, request_of))
+    return versioned(response, repairs(request).open(caller, case_id, request_of))
 
 
 @router.post(
@@ -99,7 +94,7 @@ def decide_warranty(
     result = repairs(request).decide_warranty(
         caller, case_id, body.in_warranty, body.exclusion, body.evidence_attachment_ids, body.reason
     )
-    return _versioned(response, result)
+    return versioned(response, result)
 
 
 @router.post(
@@ -117,7 +112,7 @@ def issue_quote(
         with within(f"lines.{n}"):
             lines.append(QuoteLine(line.part_number, line.description, line.quantity, price))
     quote = Quote(tuple(lines), _money(body.travel, "travel"))
-    return _versioned(response, repairs(request).issue_quote(caller, case_id, quote))
+    return versioned(response, repairs(request).issue_quote(caller, case_id, quote))
 
 
 @router.post(
@@ -129,7 +124,7 @@ def issue_quote(
 def accept_quote(
     case_id: CaseId, quote: QuoteNumber, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
-    return _versioned(response, repairs(request).accept_quote(caller, case_id, quote))
+    return versioned(response, repairs(request).accept_quote(caller, case_id, quote))
 
 
 @router.post(
@@ -146,7 +141,7 @@ def reject_quote(
     request: Request,
     response: Response,
 ) -> Any:
-    return _versioned(response, repairs(request).reject_quote(caller, case_id, quote, body.reason))
+    return versioned(response, repairs(request).reject_quote(caller, case_id, quote, body.reason))
 
 
 @router.post(
@@ -159,7 +154,7 @@ def dispatch(
     case_id: CaseId, body: DispatchIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
     result = repairs(request).dispatch(caller, case_id, body.engineer, body.planned_at, body.dispatched_at)
-    return _versioned(response, result)
+    return versioned(response, result)
 
 
 @router.post(
@@ -177,7 +172,7 @@ def arrive(
     response: Response,
 ) -> Any:
     result = repairs(request).arrive(caller, case_id, visit, body.arrived_at, body.where)
-    return _versioned(response, result)
+    return versioned(response, result)
 
 
 @router.post(
@@ -199,7 +194,7 @@ def record_work(
         with within(f"parts_used.{n}"):
             parts.append(PartUsed(part.part_number, part.quantity))
     work = WorkEntry(body.started_at, body.finished_at, body.work_done, tuple(parts), body.result)
-    return _versioned(response, repairs(request).record_work(caller, case_id, visit, work))
+    return versioned(response, repairs(request).record_work(caller, case_id, visit, work))
 
 
 @router.post(
@@ -217,7 +212,7 @@ def sign_service_record(
     response: Response,
 ) -> Any:
     entry = ServiceRecordEntry(body.signer_name, body.signed_at, body.document_attachment_id, body.subject_id)
-    return _versioned(response, repairs(request).sign_service_record(caller, case_id, visit, entry))
+    return versioned(response, repairs(request).sign_service_record(caller, case_id, visit, entry))
 
 
 @router.post(
@@ -230,7 +225,7 @@ def pause_clocks(
     case_id: CaseId, body: ClockPauseIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
     result = repairs(request).pause_clocks(caller, case_id, body.reason, body.paused_at)
-    return _versioned(response, result)
+    return versioned(response, result)
 
 
 @router.post(
@@ -242,7 +237,7 @@ def pause_clocks(
 def resume_clocks(
     case_id: CaseId, body: ClockResumeIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
-    return _versioned(response, repairs(request).resume_clocks(caller, case_id, body.resumed_at))
+    return versioned(response, repairs(request).resume_clocks(caller, case_id, body.resumed_at))
 
 
 @router.get(

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentCaller, CurrentUser
 from api.problems import Problem
+from api.routes.answers import versioned
 from api.routes.cases import CaseId
 from api.routes.contracts import READ_ERRORS, WRITE_ERRORS, respond
 from api.routes.return_models import (
@@ -27,7 +28,6 @@ from api.routes.return_models import (
     WarehouseEntryIn,
 )
 from application.access import Reader
-from application.ledger import CommandResult
 from application.returns import EligibilityEntry, Inspected, ReceiptEntry, ReturnApplication, Returns
 from domain.measurement import Measurement
 from domain.money import Money
@@ -66,11 +66,6 @@ _STEP_ERRORS: dict[int | str, dict[str, Any]] = {
 def returns(request: Request) -> Returns:
     services = request.app.state.services
     return Returns(services.ledger, services.read_access, services.case_returns)
-
-
-def _versioned(response: Response, result: CommandResult) -> dict[str, Any]:
-    response.headers["ETag"] = f'"{result.version}"'
-    return result.as_response()
 
 
 def _measured(quantity: QuantityIn) -> Measurement:
@@ -123,7 +118,7 @@ def decide_eligibility(
         freight_paid_by=body.freight_paid_by,
         reason=body.reason,
     )
-    return _versioned(response, returns(request).decide_eligibility(caller, return_id, entry))
+    return versioned(response, returns(request).decide_eligibility(caller, return_id, entry))
 
 
 @router.post(
@@ -137,7 +132,7 @@ def record_qc_inspection(
     return_id: ReturnId, body: InspectionIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
     inspected = Inspected(body.result, body.findings, body.inspection_id)
-    return _versioned(response, returns(request).record_qc_inspection(caller, return_id, inspected))
+    return versioned(response, returns(request).record_qc_inspection(caller, return_id, inspected))
 
 
 @router.post(
@@ -153,7 +148,7 @@ def check_receipt(
     entry = ReceiptEntry(
         _measured(body.received_quantity), body.spec_matches, body.received_spec, body.appearance
     )
-    return _versioned(response, returns(request).check_receipt(caller, return_id, entry))
+    return versioned(response, returns(request).check_receipt(caller, return_id, entry))
 
 
 @router.post(
@@ -167,7 +162,7 @@ def reinspect(
     return_id: ReturnId, body: InspectionIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
     inspected = Inspected(body.result, body.findings, body.inspection_id)
-    return _versioned(response, returns(request).reinspect(caller, return_id, inspected))
+    return versioned(response, returns(request).reinspect(caller, return_id, inspected))
 
 
 @router.post(
@@ -183,7 +178,7 @@ def enter_warehouse(
     result = returns(request).enter_warehouse(
         caller, return_id, body.warehouse, body.entry_reference, _measured(body.quantity)
     )
-    return _versioned(response, result)
+    return versioned(response, result)
 
 
 @router.post(
@@ -197,7 +192,7 @@ def refund(
     return_id: ReturnId, body: RefundIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
     amount = Money(body.amount.amount, body.amount.currency)
-    return _versioned(response, returns(request).refund(caller, return_id, amount, body.reference))
+    return versioned(response, returns(request).refund(caller, return_id, amount, body.reference))
 
 
 @router.post(
@@ -210,7 +205,7 @@ def refund(
 def ship_exchange(
     return_id: ReturnId, body: ExchangeShipmentIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
-    return _versioned(response, returns(request).ship_exchange(caller, return_id, body.shipment_reference))
+    return versioned(response, returns(request).ship_exchange(caller, return_id, body.shipment_reference))
 
 
 @router.post(
@@ -225,7 +220,7 @@ def record_feedback(
     return_id: ReturnId, body: FeedbackIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
     result = returns(request).record_feedback(caller, return_id, body.satisfied, body.comment)
-    return _versioned(response, result)
+    return versioned(response, result)
 
 
 @router.post(
@@ -238,7 +233,7 @@ def record_feedback(
 def cancel_return(
     return_id: ReturnId, body: CancellationIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
-    return _versioned(response, returns(request).cancel(caller, return_id, body.reason))
+    return versioned(response, returns(request).cancel(caller, return_id, body.reason))
 
 
 @router.get(

@@ -12,11 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentCaller, CurrentUser
 from api.problems import Problem
+from api.routes.answers import versioned
 from api.routes.cases import CaseId, MoneyIn, ShortText, Strict, SubjectId, Text
 from api.routes.contracts import READ_ERRORS, WRITE_ERRORS
 from api.routes.liability import MoneyOut
 from application.access import Reader
-from application.ledger import CommandResult
 from application.settlement import AgreementEntry, Settlements
 from domain.errors import InvalidValue
 from domain.money import Money
@@ -142,11 +142,6 @@ def settlements(request: Request) -> Settlements:
     return Settlements(services.ledger, services.read_access, services.settings.settlement_approval_threshold)
 
 
-def _versioned(response: Response, result: CommandResult) -> dict[str, Any]:
-    response.headers["ETag"] = f'"{result.version}"'
-    return result.as_response()
-
-
 @router.post(
     "/{case_id}/settlement",
     status_code=201,
@@ -171,7 +166,7 @@ def propose_settlement(
             raise InvalidValue("only a price adjustment names an inspection", "inspection_id")
         amount = Money(body.amount.amount, body.amount.currency) if body.amount else None
         result = use_case.propose(caller, case_id, body.kind, body.description, amount)
-    return _versioned(response, result)
+    return versioned(response, result)
 
 
 @router.post(
@@ -183,7 +178,7 @@ def propose_settlement(
 def approve_settlement(
     case_id: CaseId, proposal: ProposalNumber, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
-    return _versioned(response, settlements(request).approve(caller, case_id, proposal))
+    return versioned(response, settlements(request).approve(caller, case_id, proposal))
 
 
 @router.post(
@@ -203,7 +198,7 @@ def sign_settlement(
     entry = AgreementEntry(
         body.signer_name, body.signer_role, body.signed_at, body.document_attachment_id, body.subject_id
     )
-    return _versioned(response, settlements(request).sign(caller, case_id, proposal, entry))
+    return versioned(response, settlements(request).sign(caller, case_id, proposal, entry))
 
 
 @router.post(
@@ -221,7 +216,7 @@ def reject_settlement(
     response: Response,
 ) -> Any:
     result = settlements(request).reject(caller, case_id, proposal, body.reason, body.next_step)
-    return _versioned(response, result)
+    return versioned(response, result)
 
 
 @router.post(
@@ -233,7 +228,7 @@ def reject_settlement(
 def escalate_settlement(
     case_id: CaseId, body: ArbitrationIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
-    return _versioned(response, settlements(request).escalate(caller, case_id, body.reason))
+    return versioned(response, settlements(request).escalate(caller, case_id, body.reason))
 
 
 @router.post(
@@ -245,7 +240,7 @@ def escalate_settlement(
 def execute_settlement(
     case_id: CaseId, body: ExecutionIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
-    return _versioned(response, settlements(request).execute(caller, case_id, body.kind, body.reference))
+    return versioned(response, settlements(request).execute(caller, case_id, body.kind, body.reference))
 
 
 @router.get(

@@ -11,10 +11,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentCaller, CurrentUser
 from api.problems import Problem
+from api.routes.answers import versioned
 from api.routes.cases import CaseId, ShortText, Strict, Text
 from api.routes.contracts import READ_ERRORS, WRITE_ERRORS, open_read
 from application.access import Reader
-from application.ledger import CommandResult
 from application.supervision import ComplaintReviews
 from domain.access import ReadKind
 from domain.supervision import ApologyChannel, ReviewStatus, VerificationOutcome
@@ -89,11 +89,6 @@ def reviews(request: Request) -> ComplaintReviews:
     return ComplaintReviews(services.ledger, services.read_access)
 
 
-def _versioned(response: Response, result: CommandResult) -> dict[str, Any]:
-    response.headers["ETag"] = f'"{result.version}"'
-    return result.as_response()
-
-
 @router.get(
     "/api/v1/supervision/complaints",
     response_model=list[ComplaintLineOut],
@@ -123,7 +118,7 @@ async def report(request: Request, user: CurrentUser) -> Any:
 def verify(
     case_id: CaseId, body: VerificationIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
-    return _versioned(response, reviews(request).verify(caller, case_id, body.outcome, body.findings))
+    return versioned(response, reviews(request).verify(caller, case_id, body.outcome, body.findings))
 
 
 @router.post(
@@ -136,7 +131,7 @@ def record_accountability(
     case_id: CaseId, body: AccountabilityIn, caller: CurrentCaller, request: Request, response: Response
 ) -> Any:
     result = reviews(request).record_accountability(caller, case_id, body.staff_member, body.measure)
-    return _versioned(response, result)
+    return versioned(response, result)
 
 
 @router.post(
@@ -151,7 +146,7 @@ def record_apology(
     result = reviews(request).record_apology(
         caller, case_id, body.channel, body.apologised_at, body.apologised_by, body.to_whom
     )
-    return _versioned(response, result)
+    return versioned(response, result)
 
 
 @router.post(
@@ -161,7 +156,7 @@ def record_apology(
     summary="Close the review; one found at fault needs accountability and an apology first",
 )
 def close(case_id: CaseId, body: CloseIn, caller: CurrentCaller, request: Request, response: Response) -> Any:
-    return _versioned(response, reviews(request).close(caller, case_id, body.summary))
+    return versioned(response, reviews(request).close(caller, case_id, body.summary))
 
 
 @router.get(
