@@ -1,7 +1,7 @@
 """What the command line shows: tables of users, cases and case histories, a history event by event,
 and progress bars.
 
-Rendering only; the commands in `api/cli.py` fetch what is shown here.
+Rendering only; the commands in `api/cli*.py` fetch what is shown here.
 """
 
 import sys

@@ -3,7 +3,7 @@
 import pytest
 from typer.testing import CliRunner
 
-from api import cli as cli_module
+from api import command_line
 from api.cli import cli
 
 
@@ -11,7 +11,7 @@ from api.cli import cli
 def aftersales(database_url, tmp_path, monkeypatch):
     """Run one `aftersales ...` command line; AFTERSALES_DATABASE_URL keeps it off the embedded server."""
     # The command would point structlog at the runner's captured stderr, which closes after the call.
-    monkeypatch.setattr(cli_module, "configure_logging", lambda level: None)
+    monkeypatch.setattr(command_line, "configure_logging", lambda level: None)
     runner = CliRunner()
     env = {
         "AFTERSALES_DATABASE_URL": database_url,

@@ -133,8 +133,9 @@ def aftersales(database_url, tmp_path, local_tsa, monkeypatch):
     from typer.testing import CliRunner
 
     from api import cli as cli_module
+    from api import command_line
 
-    monkeypatch.setattr(cli_module, "configure_logging", lambda level: None)
+    monkeypatch.setattr(command_line, "configure_logging", lambda level: None)
     env = {
         "AFTERSALES_DATABASE_URL": database_url,
         "AFTERSALES_DATA_DIR": str(tmp_path),
