@@ -117,7 +117,10 @@ def bootstrap(settings: Settings, url: str | None = None) -> Services:
             embedded.stop()
         raise
     runner = ProjectionRunner(
-        pool, events=ledger.recorder, decode=ledger.mapper.to_domain_event, projection=ReadModels()
+        pool,
+        events=ledger.recorder,
+        decode=ledger.mapper_keeping_personal_data_sealed().to_domain_event,
+        projection=ReadModels(),
     )
     integrity = _integrity_log(settings, pool)
     timestamps = _timestamps(settings, pool)

@@ -9,10 +9,11 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper
 
 from application.authorization import Command, authorise, proposal_command
 from application.errors import CaseNotFound, IdempotencyKeyReused, VersionConflict
+from application.personal_data import KeptSealed
 from application.ports import (
     CaseNumberClaim,
     CaseNumbers,
@@ -122,8 +123,18 @@ class CaseLedger(Application[UUID]):
         self._registering = threading.Lock()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        self._register_transcodings(transcoder, self.sealer)
+
+    def _register_transcodings(self, transcoder: JSONTranscoder, sealer: PersonalDataSealer) -> None:
         super().register_transcodings(transcoder)
-        register_domain_transcodings(transcoder, self.sealer)
+        register_domain_transcodings(transcoder, sealer)
+
+    def mapper_keeping_personal_data_sealed(self) -> Mapper[UUID]:
+        """A mapper that decodes events as this ledger's does, but opens no personal data (see
+        `KeptSealed`): for the projections."""
+        transcoder = JSONTranscoder()
+        self._register_transcodings(transcoder, KeptSealed())
+        return self.factory.mapper(transcoder=transcoder)
 
     # -- reading ----------------------------------------------------------------------------
 

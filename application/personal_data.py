@@ -89,3 +89,18 @@ def _with_tuples(values: dict[str, Any]) -> dict[str, Any]:
 def personal_data_transcodings(sealer: PersonalDataSealer) -> list[Transcoding]:
     """One sealing transcoding for each value type that holds personal data."""
     return [SealedPersonalData(shape, sealer) for shape in PERSONAL_DATA]
+
+
+class KeptSealed:
+    """A sealer that opens nothing: what readers that must never see personal data decode with.
+
+    The projections decode events with it: their read models hold no personal data, so they need no
+    subject key, a rebuild costs no key lookup, and a projection could not copy a name into a read model
+    even by mistake (every personal field reads as `ERASED`). It never encodes.
+    """
+
+    def seal(self, subject_id: UUID, plaintext: bytes) -> bytes:
+        raise TypeError("a reader that keeps personal data sealed records nothing")
+
+    def open(self, subject_id: UUID, sealed: bytes) -> bytes | None:
+        return None

@@ -11,6 +11,7 @@ from eventsourcing.persistence import StoredEvent
 from application.ledger import Caller, CaseLedger, CommandResult
 from domain.actor import Role
 from domain.case import Contact, Outcome, ResolutionKind
+from domain.case_values import ERASED
 from domain.money import Money
 from projections.runner import ProjectionRunner
 from tests.conftest import coal_objection
@@ -114,6 +115,16 @@ def test_no_personal_data_reaches_the_read_models(services):
     everything = repr(read_models(services))
     for personal in ("Wang Lei", "138 0000", "wang.lei@"):
         assert personal not in everything
+
+
+def test_the_projections_decode_events_without_opening_personal_data(services):
+    created = register(services.ledger)
+    [stored] = services.ledger.recorder.select_events(created.id, lte=1)
+    as_projected = services.projection_runner.decode(stored)
+    as_ledger_reads = services.ledger.mapper.to_domain_event(stored)
+    assert as_ledger_reads.contact.name == "Wang Lei"
+    assert (as_projected.contact.name, as_projected.contact.phone) == (ERASED, ERASED)
+    assert as_projected.contact.subject_id == as_ledger_reads.contact.subject_id
 
 
 def test_catching_up_twice_applies_nothing_more(services):
